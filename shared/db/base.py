@@ -1,0 +1,64 @@
+"""The one database interface both services use; SQL is written once with `$n` parameters."""
+
+from __future__ import annotations
+
+import abc
+import hashlib
+from contextlib import AbstractAsyncContextManager
+from typing import Any, ClassVar
+
+Row = dict[str, Any]
+
+
+class StorageUnavailable(Exception):
+    """The database cannot be reached or did not answer in time."""
+
+
+class Conflict(Exception):
+    """A uniqueness constraint refused the write."""
+
+
+class Executor(abc.ABC):
+    """Something that runs SQL: the database itself, or one open transaction."""
+
+    @abc.abstractmethod
+    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+        """All rows of a query."""
+
+    @abc.abstractmethod
+    async def execute(self, sql: str, *args: Any) -> int:
+        """Run a statement; return the number of rows it changed."""
+
+    async def fetchrow(self, sql: str, *args: Any) -> Row | None:
+        """The first row of a query, or None."""
+        rows = await self.fetch(sql, *args)
+        return rows[0] if rows else None
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        """The first column of the first row, or None."""
+        row = await self.fetchrow(sql, *args)
+        return next(iter(row.values())) if row else None
+
+
+class Database(Executor):
+    """A pool of connections to one database, with transactions."""
+
+    dialect: ClassVar[str]
+
+    @abc.abstractmethod
+    def transaction(self, *, lock: str | None = None) -> AbstractAsyncContextManager[Executor]:
+        """One transaction; with `lock`, serialized against every other holder of that name,
+        across processes (an advisory lock on PostgreSQL, an immediate write lock on SQLite)."""
+
+    @abc.abstractmethod
+    async def ping(self) -> None:
+        """Raise StorageUnavailable unless the database answers."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Close every connection."""
+
+
+def lock_key(name: str) -> int:
+    """A stable signed 64-bit key for a named advisory lock."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)

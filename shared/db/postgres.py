@@ -1,0 +1,109 @@
+"""PostgreSQL backend: an asyncpg pool."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any
+
+import asyncpg
+
+from shared.db.base import Conflict, Database, Executor, Row, StorageUnavailable, lock_key
+
+# SQLSTATE classes that mean "the database is not there right now", not "your SQL is wrong".
+_UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
+_ACQUIRE_TIMEOUT = 5.0
+
+
+@contextmanager
+def _mapped() -> Iterator[None]:
+    """Turn driver errors into the storage errors callers handle."""
+    try:
+        yield
+    except asyncpg.UniqueViolationError as exc:
+        raise Conflict(str(exc)) from exc
+    except asyncpg.PostgresError as exc:
+        sqlstate = getattr(exc, "sqlstate", "") or ""
+        if sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
+            raise StorageUnavailable(f"postgresql: {exc}") from exc
+        raise
+    except (OSError, TimeoutError, asyncpg.InterfaceError) as exc:
+        raise StorageUnavailable(f"postgresql: {exc or type(exc).__name__}") from exc
+
+
+def _rows(records: list[asyncpg.Record]) -> list[Row]:
+    return [dict(record.items()) for record in records]
+
+
+def _count(status: str) -> int:
+    """Rows changed, from a status string such as 'UPDATE 3' or 'INSERT 0 1'."""
+    last = status.rsplit(" ", 1)[-1]
+    return int(last) if last.isdigit() else 0
+
+
+class _Connection(Executor):
+    def __init__(self, connection: asyncpg.Connection) -> None:
+        self._connection = connection
+
+    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+        with _mapped():
+            return _rows(await self._connection.fetch(sql, *args))
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        with _mapped():
+            return _count(await self._connection.execute(sql, *args))
+
+
+class PostgresDatabase(Database):
+    """An asyncpg pool behind the Database interface."""
+
+    dialect = "postgresql"
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    @classmethod
+    async def connect(
+        cls, url: str, *, min_size: int = 1, max_size: int = 10, command_timeout: float = 10.0
+    ) -> PostgresDatabase:
+        """Open a pool; StorageUnavailable if the server cannot be reached."""
+        with _mapped():
+            pool = await asyncio.wait_for(
+                asyncpg.create_pool(
+                    url, min_size=min_size, max_size=max_size, command_timeout=command_timeout
+                ),
+                timeout=command_timeout,
+            )
+        return cls(pool)
+
+    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+        with _mapped():
+            async with self._pool.acquire(timeout=_ACQUIRE_TIMEOUT) as connection:
+                return _rows(await connection.fetch(sql, *args))
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        with _mapped():
+            async with self._pool.acquire(timeout=_ACQUIRE_TIMEOUT) as connection:
+                return _count(await connection.execute(sql, *args))
+
+    @asynccontextmanager
+    async def transaction(self, *, lock: str | None = None) -> AsyncIterator[Executor]:
+        with _mapped():
+            async with (
+                self._pool.acquire(timeout=_ACQUIRE_TIMEOUT) as connection,
+                connection.transaction(),
+            ):
+                if lock is not None:
+                    await connection.execute("SELECT pg_advisory_xact_lock($1)", lock_key(lock))
+                yield _Connection(connection)
+
+    async def ping(self) -> None:
+        await self.fetch("SELECT 1")
+
+    def pool_stats(self) -> tuple[int, int]:
+        """(connections open, connections idle)."""
+        return self._pool.get_size(), self._pool.get_idle_size()
+
+    async def close(self) -> None:
+        await self._pool.close()

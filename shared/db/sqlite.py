@@ -1,0 +1,122 @@
+"""SQLite backend: one aiosqlite connection per process, the embedded default."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from shared.db.base import Conflict, Database, Executor, Row, StorageUnavailable
+
+_PARAMETER = re.compile(r"\$(\d+)")
+_BUSY_TIMEOUT_MS = 5000
+
+
+@functools.lru_cache(maxsize=512)
+def translate(sql: str) -> str:
+    """`$1` -> `?1`: SQLite numbers its parameters the same way with another sigil."""
+    return _PARAMETER.sub(r"?\1", sql)
+
+
+def _dict_row(cursor: sqlite3.Cursor, values: tuple[Any, ...]) -> Row:
+    return {column[0]: value for column, value in zip(cursor.description, values, strict=True)}
+
+
+@contextmanager
+def _mapped() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.IntegrityError as exc:
+        if "UNIQUE" in str(exc) or "PRIMARY KEY" in str(exc):
+            raise Conflict(str(exc)) from exc
+        raise
+    except sqlite3.OperationalError as exc:
+        message = str(exc)
+        if "locked" in message or "busy" in message or "unable to open" in message:
+            raise StorageUnavailable(f"sqlite: {message}") from exc
+        raise
+    except (ValueError, sqlite3.ProgrammingError) as exc:
+        if "closed" in str(exc) or "no active connection" in str(exc):
+            raise StorageUnavailable(f"sqlite: {exc}") from exc
+        raise
+
+
+class _Transaction(Executor):
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+
+    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+        with _mapped():
+            async with self._connection.execute(translate(sql), args) as cursor:
+                rows: list[Row] = list(await cursor.fetchall())  # type: ignore[arg-type]
+                return rows
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        with _mapped():
+            async with self._connection.execute(translate(sql), args) as cursor:
+                return int(cursor.rowcount)
+
+
+class SQLiteDatabase(Database):
+    """A single connection in autocommit mode; an asyncio lock keeps transactions whole."""
+
+    dialect = "sqlite"
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+        self._lock = asyncio.Lock()
+        self._statements = _Transaction(connection)
+
+    @classmethod
+    async def connect(cls, path: str) -> SQLiteDatabase:
+        """Open (and create) the database file; WAL so that other processes can read."""
+        try:
+            if path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            connection = await aiosqlite.connect(path, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise StorageUnavailable(f"sqlite: cannot open {path}: {exc}") from exc
+        connection.row_factory = _dict_row  # type: ignore[assignment]
+        with _mapped():
+            await connection.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+            await connection.execute("PRAGMA journal_mode = WAL")
+            await connection.execute("PRAGMA synchronous = NORMAL")
+            await connection.execute("PRAGMA foreign_keys = ON")
+        return cls(connection)
+
+    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+        async with self._lock:
+            return await self._statements.fetch(sql, *args)
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        async with self._lock:
+            return await self._statements.execute(sql, *args)
+
+    @asynccontextmanager
+    async def transaction(self, *, lock: str | None = None) -> AsyncIterator[Executor]:
+        # BEGIN IMMEDIATE takes the file's write lock at once, which serializes every
+        # transaction across processes; that is what a named lock asks for, too.
+        async with self._lock:
+            with _mapped():
+                await self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._statements
+                with _mapped():
+                    await self._connection.execute("COMMIT")
+            except BaseException:
+                with suppress(sqlite3.Error, ValueError):
+                    await self._connection.execute("ROLLBACK")
+                raise
+
+    async def ping(self) -> None:
+        await self.fetch("SELECT 1")
+
+    async def close(self) -> None:
+        await self._connection.close()

@@ -1,0 +1,79 @@
+"""Fixtures every test shares: a real database of each kind, fresh for each test."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+
+LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def _reachable(url: str) -> bool:
+    async def probe() -> None:
+        connection = await asyncpg.connect(url, timeout=3)
+        await connection.close()
+
+    try:
+        # In a thread of its own: the caller may already be inside an event loop.
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, probe()).result()
+    except (OSError, asyncpg.PostgresError, TimeoutError):
+        return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """TEST_DATABASE_URL, else the local server, else a container (where Docker runs)."""
+    configured = os.environ.get("TEST_DATABASE_URL")
+    if configured:
+        yield configured
+        return
+    if _reachable(LOCAL_POSTGRES):
+        yield LOCAL_POSTGRES
+        return
+    from testcontainers.postgres import PostgresContainer
+
+    with PostgresContainer("postgres:16-alpine", driver=None) as container:
+        yield container.get_connection_url()
+
+
+def with_query(url: str, **params: str) -> str:
+    """The URL with extra query parameters (asyncpg passes unknown ones as server settings)."""
+    parts = urlsplit(url)
+    extra = "&".join(f"{k}={v}" for k, v in params.items())
+    query = f"{parts.query}&{extra}" if parts.query else extra
+    return urlunsplit(parts._replace(query=query))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def database_url(
+    database_kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[str]:
+    """A fresh, empty database of each kind: SQLite in a temporary file, PostgreSQL in a
+    new schema (connections see only it) that is dropped afterwards."""
+    if database_kind == "sqlite":
+        yield f"sqlite:///{tmp_path}/test.db"
+        return
+    server: str = request.getfixturevalue("postgres_url")
+    schema = f"t_{secrets.token_hex(6)}"
+    admin = await asyncpg.connect(server)
+    try:
+        await admin.execute(f"CREATE SCHEMA {schema}")
+        yield with_query(server, search_path=schema)
+    finally:
+        await admin.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        await admin.close()
