@@ -1,0 +1,127 @@
+"""Settings helpers: every setting has an environment variable and a flag; the flag wins."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from shared.db import check_database_url
+
+
+class SettingError(Exception):
+    """A setting has a value we cannot use; the message names the setting."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"{name}: {problem}")
+        self.name = name
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One setting: its environment variable, what it means, and its default as written."""
+
+    env: str
+    help: str
+    default: str | None = None
+    secret: bool = False
+
+    @property
+    def flag(self) -> str:
+        """`AUTH_ACCESS_TOKEN_TTL` -> `--access-token-ttl`."""
+        return "--" + self.env.split("_", 1)[1].lower().replace("_", "-")
+
+
+def add_flags(parser: argparse.ArgumentParser, options: tuple[Option, ...]) -> None:
+    """Give the parser one flag per setting; values land under the variable's name."""
+    group = parser.add_argument_group("settings (each also read from its environment variable)")
+    for option in options:
+        default = "unset" if option.default is None else option.default
+        group.add_argument(
+            option.flag,
+            dest=option.env,
+            metavar="VALUE",
+            default=None,
+            help=f"{option.help} [{option.env}; default: {default}]",
+        )
+
+
+class Reader:
+    """Raw values from flags first, then the environment; parsers that name what is wrong."""
+
+    def __init__(self, environ: Mapping[str, str], flags: Mapping[str, str | None]) -> None:
+        self._environ = environ
+        self._flags = flags
+
+    def raw(self, name: str) -> str | None:
+        """The flag's value, else the variable's; empty means unset."""
+        value = self._flags.get(name)
+        if value is None:
+            value = self._environ.get(name)
+        return value if value not in (None, "") else None
+
+    def text(self, name: str, default: str) -> str:
+        value = self.raw(name)
+        return default if value is None else value
+
+    def integer(self, name: str, default: int, *, low: int, high: int) -> int:
+        value = self.raw(name)
+        if value is None:
+            return default
+        try:
+            number = int(value.strip())
+        except ValueError:
+            raise SettingError(name, f"expected an integer, got {value!r}") from None
+        if not low <= number <= high:
+            raise SettingError(name, f"must be between {low} and {high}, got {number}")
+        return number
+
+    def host(self, name: str, default: str) -> str:
+        value = self.text(name, default).strip()
+        if not value or any(c.isspace() or c in "/@?#" for c in value):
+            raise SettingError(name, f"not a host name or address: {value!r}")
+        return value
+
+    def url(self, name: str, default: str, *, allow_path: bool = True) -> str:
+        value = self.text(name, default).strip()
+        return check_url(name, value, allow_path=allow_path)
+
+    def database_url(self, name: str, default: str) -> str:
+        value = self.text(name, default).strip()
+        try:
+            return check_database_url(value)
+        except ValueError as exc:
+            raise SettingError(name, str(exc)) from None
+
+    def words(self, name: str, default: str) -> tuple[str, ...]:
+        value = self.text(name, default)
+        words = tuple(dict.fromkeys(w for w in value.replace(",", " ").split() if w))
+        if not words:
+            raise SettingError(name, "must name at least one value")
+        return words
+
+
+def check_url(name: str, value: str, *, allow_path: bool = True) -> str:
+    """An absolute http(s) URL without query or fragment, trailing slash removed."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingError(name, f"expected an absolute http(s) URL, got {value!r}")
+    if parts.query or parts.fragment or "#" in value:
+        raise SettingError(name, f"must have no query or fragment, got {value!r}")
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise SettingError(name, f"bad port in {value!r}") from None
+    if not allow_path and parts.path not in ("", "/"):
+        raise SettingError(name, f"must have no path, got {value!r}")
+    return value.rstrip("/")
+
+
+def url_host(host: str) -> str:
+    """A host as it appears in a URL (IPv6 addresses in brackets)."""
+    try:
+        return f"[{host}]" if ipaddress.ip_address(host).version == 6 else host
+    except ValueError:
+        return host

@@ -1,0 +1,99 @@
+"""HTTP pieces both services use: the error-rendering middleware and request helpers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from multidict import MultiDictProxy
+
+from shared.db import StorageUnavailable
+from shared.errors import (
+    InvalidRequest,
+    MethodNotAllowed,
+    NotFound,
+    OAuthError,
+    RequestTooLarge,
+    ServerError,
+    TemporarilyUnavailable,
+)
+
+log = logging.getLogger(__name__)
+
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def json_response(
+    body: Mapping[str, Any] | list[Any],
+    *,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> web.Response:
+    """A JSON response (compact, UTF-8)."""
+    return web.json_response(body, status=status, headers=headers)
+
+
+def error_response(error: OAuthError) -> web.Response:
+    """Render a protocol error: its JSON body, status and headers; never cached."""
+    return json_response(error.body(), status=error.status, headers={**NO_STORE, **error.headers()})
+
+
+def error_from_http(exc: web.HTTPException) -> OAuthError:
+    """aiohttp's own errors (no route, wrong method, body too large) in our format."""
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        return MethodNotAllowed(tuple(sorted(exc.allowed_methods)))
+    if isinstance(exc, web.HTTPRequestEntityTooLarge):
+        return RequestTooLarge("the request body is too large")
+    if exc.status == 404:
+        return NotFound("no such endpoint")
+    return InvalidRequest(exc.reason)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Turn every failure into a protocol error response; log what the client must not see."""
+    try:
+        return await handler(request)
+    except OAuthError as exc:
+        return error_response(exc)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        return error_response(error_from_http(exc))
+    except StorageUnavailable as exc:
+        log.warning("database unavailable during %s %s: %s", request.method, request.path, exc)
+        return error_response(TemporarilyUnavailable("the database is unreachable; retry shortly"))
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("unexpected error during %s %s", request.method, request.path)
+        return error_response(ServerError("an unexpected error occurred"))
+
+
+async def read_form(request: web.Request) -> MultiDictProxy[str]:
+    """The urlencoded body of a POST; anything else is invalid_request."""
+    if request.content_type != FORM_CONTENT_TYPE:
+        raise InvalidRequest(f"the body must be {FORM_CONTENT_TYPE}")
+    try:
+        form = await request.post()
+    except UnicodeDecodeError:
+        raise InvalidRequest("the body is not valid UTF-8") from None
+    return form  # type: ignore[return-value]
+
+
+def single(form: MultiDictProxy[str], name: str, *, required: bool = False) -> str | None:
+    """A parameter that may appear at most once (RFC 6749 §3.2); empty counts as absent."""
+    values = form.getall(name, [])
+    if len(values) > 1:
+        raise InvalidRequest(f"parameter '{name}' is repeated")
+    value = values[0] if values else None
+    if value == "":
+        value = None
+    if value is None and required:
+        raise InvalidRequest(f"parameter '{name}' is required")
+    return value
