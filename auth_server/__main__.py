@@ -1,0 +1,3 @@
+from auth_server.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,29 @@
+"""Resource indicators (RFC 8707): which `aud` a token request may have."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from shared.errors import InvalidTarget
+
+MAX_RESOURCES = 10
+
+
+def choose_audience(
+    resources: list[str], allowed: tuple[str, ...], default_audience: str
+) -> tuple[str, ...]:
+    """The requested resources if all are allowed; with none, the default (or the only one)."""
+    if not resources:
+        if default_audience in allowed:
+            return (default_audience,)
+        return (allowed[0],)
+    if len(resources) > MAX_RESOURCES:
+        raise InvalidTarget(f"at most {MAX_RESOURCES} resource parameters")
+    for resource in resources:
+        # RFC 8707 §2: an absolute URI, no fragment.
+        parts = urlsplit(resource)
+        if not parts.scheme or not parts.netloc or "#" in resource:
+            raise InvalidTarget("resource must be an absolute URI without a fragment")
+        if resource not in allowed:
+            raise InvalidTarget(f"this client may not get tokens for {resource}")
+    return tuple(dict.fromkeys(resources))

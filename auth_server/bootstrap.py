@@ -1,0 +1,68 @@
+"""Opening the authorization server's storage: shared by `serve` and the command line."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+
+from auth_server.clients import ClientRepository
+from auth_server.keys import KeyRepository
+from auth_server.schema import COMPONENT, MIGRATIONS
+from auth_server.server_secrets import ServerSecrets
+from auth_server.settings import Settings
+from shared.db import Database, migrate, open_database
+
+_PEPPER_CHECK = "secret_pepper_check"
+
+
+class SecretMismatch(Exception):
+    """The configured pepper is not the one this database's digests were made with."""
+
+
+@dataclass(frozen=True, slots=True)
+class Storage:
+    """The database and the repositories over it."""
+
+    database: Database
+    server_secrets: ServerSecrets
+    clients: ClientRepository
+    keys: KeyRepository
+
+
+async def open_storage(settings: Settings) -> Storage:
+    """Connect, migrate and check the secrets; the caller closes `storage.database`."""
+    server_secrets = ServerSecrets.load(settings)
+    database = await open_database(settings.database_url)
+    try:
+        await migrate(database, COMPONENT, MIGRATIONS)
+        await _check_pepper(database, server_secrets)
+    except BaseException:
+        await database.close()
+        raise
+    return Storage(
+        database=database,
+        server_secrets=server_secrets,
+        clients=ClientRepository(database, server_secrets),
+        keys=KeyRepository(database, server_secrets),
+    )
+
+
+async def _check_pepper(database: Database, server_secrets: ServerSecrets) -> None:
+    """Record the pepper's fingerprint once; refuse to run with a different one later,
+    since every stored secret digest would silently stop matching."""
+    fingerprint = server_secrets.digest("pepper-fingerprint")
+    async with database.transaction() as tx:
+        stored = await tx.fetchval(
+            "SELECT value FROM server_metadata WHERE name = $1", _PEPPER_CHECK
+        )
+        if stored is None:
+            await tx.execute(
+                "INSERT INTO server_metadata (name, value) VALUES ($1, $2)",
+                _PEPPER_CHECK,
+                fingerprint,
+            )
+        elif not hmac.compare_digest(stored, fingerprint):
+            raise SecretMismatch(
+                "AUTH_SECRET_PEPPER is not the pepper this database's client secrets were stored"
+                " under; use the original value"
+            )

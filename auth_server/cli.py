@@ -1,0 +1,189 @@
+"""`auth-server`: serve, migrate, and manage clients from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from auth_server.app import create_app
+from auth_server.bootstrap import SecretMismatch, Storage, open_storage
+from auth_server.client_policy import ClientPolicyError, new_client
+from auth_server.keys import KeyUnavailable
+from auth_server.settings import OPTIONS, Settings
+from shared.config import SettingError, add_flags
+from shared.db import StorageUnavailable, redact_url
+from shared.logging import configure_logging
+from shared.serve import fail, serve
+
+Command = Callable[[argparse.Namespace, Settings, Storage], Awaitable[int]]
+
+
+class CommandError(Exception):
+    """A command could not do what it was asked; the message says why."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    settings = argparse.ArgumentParser(add_help=False)
+    add_flags(settings, OPTIONS)
+    parser = argparse.ArgumentParser(prog="auth-server", description="OAuth 2 authorization server")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve_cmd = commands.add_parser("serve", parents=[settings], help="run the server")
+    serve_cmd.add_argument("--workers", type=int, default=1, help="processes (default 1)")
+    commands.add_parser("migrate", parents=[settings], help="create or upgrade the schema")
+    _client_parsers(commands.add_parser("client", help="manage clients"), settings)
+    return parser
+
+
+def _client_parsers(parser: argparse.ArgumentParser, settings: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = sub.add_parser("create", parents=[settings], help="register a client")
+    create.add_argument("--name", required=True)
+    create.add_argument("--grant-type", action="append", default=[], dest="grant_types")
+    create.add_argument("--scope", default="", help='space-separated, e.g. "read write"')
+    create.add_argument("--redirect-uri", action="append", default=[], dest="redirect_uris")
+    create.add_argument("--audience", action="append", default=[], dest="audiences")
+    create.add_argument("--public", action="store_true", help="no secret (native or browser app)")
+    create.add_argument("--introspect", action="store_true", help="may introspect any token")
+    create.add_argument("--json", action="store_true")
+    listing = sub.add_parser("list", parents=[settings], help="list clients")
+    listing.add_argument("--json", action="store_true")
+    for action in ("show", "delete", "rotate-secret"):
+        sub.add_parser(action, parents=[settings]).add_argument("client_id", metavar="ID")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env(flags=vars(args))
+    except SettingError as exc:
+        return fail(str(exc), 2)
+    configure_logging(settings.log_level if args.command == "serve" else "warning")
+    try:
+        if args.command == "serve":
+            if args.workers != 1:
+                return fail("--workers: only 1 is supported so far", 2)
+            asyncio.run(
+                serve(create_app(settings), settings.host, settings.port, name="auth-server")
+            )
+            return 0
+        return asyncio.run(_with_storage(settings, args, _COMMANDS[_command_name(args)]))
+    except SettingError as exc:
+        return fail(str(exc), 2)
+    except StorageUnavailable as exc:
+        return fail(f"cannot use the database {redact_url(settings.database_url)}: {exc}")
+    except (KeyUnavailable, SecretMismatch, CommandError) as exc:
+        return fail(str(exc))
+    except OSError as exc:
+        return fail(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}")
+
+
+def _command_name(args: argparse.Namespace) -> str:
+    action = getattr(args, "action", None)
+    return f"{args.command} {action}" if action else args.command
+
+
+async def _with_storage(settings: Settings, args: argparse.Namespace, command: Command) -> int:
+    storage = await open_storage(settings)
+    try:
+        return await command(args, settings, storage)
+    finally:
+        await storage.database.close()
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2))
+
+
+async def _migrate(args: argparse.Namespace, settings: Settings, storage: Storage) -> int:
+    print("schema is up to date")
+    return 0
+
+
+async def _client_create(args: argparse.Namespace, settings: Settings, storage: Storage) -> int:
+    try:
+        request = new_client(
+            name=args.name,
+            grant_types=tuple(args.grant_types),
+            scope=tuple(args.scope.replace(",", " ").split()),
+            redirect_uris=tuple(args.redirect_uris),
+            audiences=tuple(args.audiences),
+            public=args.public,
+            introspect=args.introspect,
+            server_scopes=settings.scopes,
+        )
+    except ClientPolicyError as exc:
+        raise CommandError(str(exc)) from None
+    client, secret = await storage.clients.create(request)
+    shown = client.describe()
+    if secret is not None:
+        shown = {"client_id": client.client_id, "client_secret": secret, **shown}
+    if args.json:
+        _print_json(shown)
+    else:
+        for name, value in shown.items():
+            printable = " ".join(value) if isinstance(value, list) else value
+            print(f"{name + ':':28} {printable}")
+        if secret is not None:
+            print("\nThe secret is shown once; it is stored only as a digest.")
+    return 0
+
+
+async def _client_list(args: argparse.Namespace, settings: Settings, storage: Storage) -> int:
+    clients = await storage.clients.list()
+    if args.json:
+        _print_json([client.describe() for client in clients])
+        return 0
+    print(f"{'CLIENT_ID':24} {'NAME':24} {'TYPE':13} {'GRANT TYPES':40} SCOPE")
+    for client in clients:
+        kind = "public" if client.is_public else "confidential"
+        grants = ",".join(client.grant_types)
+        print(
+            f"{client.client_id:24} {client.client_name[:24]:24} {kind:13} {grants:40} "
+            + " ".join(client.scope)
+        )
+    return 0
+
+
+async def _client_show(args: argparse.Namespace, settings: Settings, storage: Storage) -> int:
+    client = await storage.clients.get(args.client_id)
+    if client is None:
+        raise CommandError(f"no client {args.client_id!r}")
+    _print_json(client.describe())
+    return 0
+
+
+async def _client_delete(args: argparse.Namespace, settings: Settings, storage: Storage) -> int:
+    if not await storage.clients.delete(args.client_id):
+        raise CommandError(f"no client {args.client_id!r}")
+    print(f"deleted client {args.client_id}")
+    return 0
+
+
+async def _client_rotate_secret(
+    args: argparse.Namespace, settings: Settings, storage: Storage
+) -> int:
+    secret = await storage.clients.rotate_secret(args.client_id)
+    if secret is None:
+        client = await storage.clients.get(args.client_id)
+        problem = "is public and has no secret" if client else "does not exist"
+        raise CommandError(f"client {args.client_id!r} {problem}")
+    _print_json({"client_id": args.client_id, "client_secret": secret})
+    return 0
+
+
+_COMMANDS: dict[str, Command] = {
+    "migrate": _migrate,
+    "client create": _client_create,
+    "client list": _client_list,
+    "client show": _client_show,
+    "client delete": _client_delete,
+    "client rotate-secret": _client_rotate_secret,
+}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""Client authentication at the token endpoint (RFC 6749 §2.3)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from urllib.parse import unquote_plus
+
+from multidict import MultiDictProxy
+
+from auth_server.clients import NONE, SECRET_BASIC, SECRET_POST, Client, ClientRepository
+from auth_server.server_secrets import ServerSecrets
+from shared.errors import InvalidClient, InvalidRequest
+from shared.http import single
+
+MAX_CREDENTIAL_LENGTH = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """Who the request says it is, and how it proves it."""
+
+    client_id: str
+    client_secret: str | None
+    method: str
+
+
+def parse_basic(authorization: str, realm: str) -> Credentials:
+    """RFC 6749 §2.3.1: id and secret are form-urlencoded, joined by ':', then base64."""
+    scheme, _, encoded = authorization.strip().partition(" ")
+    fail = InvalidClient("malformed HTTP Basic credentials", basic_realm=realm)
+    if scheme.lower() != "basic":
+        raise InvalidClient("use HTTP Basic or client_secret_post", basic_realm=realm)
+    if len(encoded) > 4 * MAX_CREDENTIAL_LENGTH:
+        raise fail
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise fail from None
+    raw_id, colon, raw_secret = decoded.partition(":")
+    if not colon or not raw_id:
+        raise fail
+    secret = unquote_plus(raw_secret) or None  # some libraries send "id:" for public clients
+    return Credentials(unquote_plus(raw_id), secret, SECRET_BASIC)
+
+
+def read_credentials(
+    authorization: str | None, form: MultiDictProxy[str], realm: str
+) -> Credentials | None:
+    """The credentials of a token-endpoint request, from exactly one method."""
+    form_id = single(form, "client_id")
+    form_secret = single(form, "client_secret")
+    if authorization is not None:
+        basic = parse_basic(authorization, realm)
+        if form_secret is not None:
+            raise InvalidRequest("use one client authentication method, not two")
+        if form_id is not None and form_id != basic.client_id:
+            raise InvalidRequest("client_id differs from the HTTP Basic credentials")
+        return basic
+    if form_secret is not None:
+        if form_id is None:
+            raise InvalidClient("client_secret needs a client_id")
+        return Credentials(form_id, form_secret, SECRET_POST)
+    if form_id is not None:
+        return Credentials(form_id, None, NONE)
+    return None
+
+
+async def authenticate(
+    credentials: Credentials | None,
+    clients: ClientRepository,
+    server_secrets: ServerSecrets,
+    realm: str,
+) -> Client:
+    """The client these credentials prove, or invalid_client (401)."""
+    if credentials is None:
+        raise InvalidClient("client authentication is required")
+    basic_realm = realm if credentials.method == SECRET_BASIC else None
+    wrong = InvalidClient("unknown client or wrong credentials", basic_realm=basic_realm)
+    if len(credentials.client_id) > MAX_CREDENTIAL_LENGTH:
+        raise wrong
+    client = await clients.get(credentials.client_id)
+    if client is None:
+        raise wrong
+    if client.secret_digest is None:
+        if credentials.client_secret is not None:
+            raise InvalidClient("a public client has no secret", basic_realm=basic_realm)
+        return client
+    if credentials.client_secret is None:
+        raise InvalidClient(
+            "this client must authenticate with its secret", basic_realm=basic_realm
+        )
+    if not server_secrets.matches(credentials.client_secret, client.secret_digest):
+        raise wrong
+    return client

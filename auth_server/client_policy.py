@@ -1,0 +1,128 @@
+"""What a client may be registered with: pure checks shared by the CLI and registration."""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
+
+from auth_server.clients import (
+    AUTHORIZATION_CODE,
+    CLIENT_CREDENTIALS,
+    GRANT_TYPES,
+    REFRESH_TOKEN,
+    NewClient,
+)
+from auth_server.scopes import is_scope_token
+
+MAX_NAME_LENGTH = 200
+DEFAULT_SCOPE = ("read",)
+
+
+class ClientPolicyError(ValueError):
+    """A registration asks for something we do not allow; the message says what."""
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 or localhost (RFC 8252 §7.3)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_redirect_uri(uri: str) -> str:
+    """RFC 9700 §2.1 and RFC 6749 §3.1.2: absolute, no fragment, https or loopback http."""
+    try:
+        parts = urlsplit(uri)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise ClientPolicyError(f"redirect URI is not a valid URI: {uri!r}") from None
+    if "#" in uri:
+        raise ClientPolicyError(f"redirect URI must not have a fragment: {uri!r}")
+    if not parts.hostname or parts.scheme not in ("https", "http"):
+        raise ClientPolicyError(f"redirect URI must be an absolute https URI: {uri!r}")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise ClientPolicyError(f"redirect URI must use https unless on loopback: {uri!r}")
+    if any(c.isspace() for c in uri):
+        raise ClientPolicyError(f"redirect URI must not contain spaces: {uri!r}")
+    return uri
+
+
+def check_audience(uri: str) -> str:
+    """RFC 8707 §2: a resource indicator is an absolute URI without a fragment."""
+    parts = urlsplit(uri)
+    if not parts.scheme or not parts.netloc or "#" in uri or any(c.isspace() for c in uri):
+        raise ClientPolicyError(f"audience must be an absolute URI without a fragment: {uri!r}")
+    return uri
+
+
+def default_grant_types(*, public: bool, has_redirect_uris: bool) -> tuple[str, ...]:
+    """Confidential clients get client_credentials; clients with redirect URIs get the code flow."""
+    grants = [] if public else [CLIENT_CREDENTIALS]
+    if has_redirect_uris:
+        grants += [AUTHORIZATION_CODE, REFRESH_TOKEN]
+    return tuple(grants)
+
+
+def check_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > MAX_NAME_LENGTH or any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise ClientPolicyError(f"name must be 1 to {MAX_NAME_LENGTH} printable characters")
+    return name
+
+
+def check_scope(scope: tuple[str, ...], server_scopes: tuple[str, ...]) -> tuple[str, ...]:
+    for name in scope:
+        if not is_scope_token(name):
+            raise ClientPolicyError(f"malformed scope name {name!r}")
+        if name not in server_scopes:
+            raise ClientPolicyError(
+                f"unknown scope {name!r}; AUTH_SCOPES allows: {' '.join(server_scopes)}"
+            )
+    return scope
+
+
+def check_grant_types(
+    grant_types: tuple[str, ...], *, public: bool, redirect_uris: tuple[str, ...]
+) -> tuple[str, ...]:
+    for grant in grant_types:
+        if grant not in GRANT_TYPES:
+            raise ClientPolicyError(
+                f"unknown grant type {grant!r}; known: {', '.join(GRANT_TYPES)}"
+            )
+    if public and CLIENT_CREDENTIALS in grant_types:
+        raise ClientPolicyError("a public client cannot use client_credentials (RFC 6749 §4.4)")
+    if AUTHORIZATION_CODE in grant_types and not redirect_uris:
+        raise ClientPolicyError("authorization_code needs at least one redirect URI")
+    if not grant_types:
+        raise ClientPolicyError("a client needs at least one grant type")
+    return grant_types
+
+
+def new_client(
+    *,
+    name: str,
+    grant_types: tuple[str, ...] = (),
+    scope: tuple[str, ...] = (),
+    redirect_uris: tuple[str, ...] = (),
+    audiences: tuple[str, ...] = (),
+    public: bool = False,
+    introspect: bool = False,
+    server_scopes: tuple[str, ...],
+) -> NewClient:
+    """A registration checked against every rule, with SPEC's defaults filled in."""
+    redirect_uris = tuple(dict.fromkeys(check_redirect_uri(u) for u in redirect_uris))
+    grants = tuple(dict.fromkeys(grant_types)) or default_grant_types(
+        public=public, has_redirect_uris=bool(redirect_uris)
+    )
+    return NewClient(
+        client_name=check_name(name),
+        grant_types=check_grant_types(grants, public=public, redirect_uris=redirect_uris),
+        scope=check_scope(tuple(dict.fromkeys(scope)) or DEFAULT_SCOPE, server_scopes),
+        redirect_uris=redirect_uris,
+        audiences=tuple(dict.fromkeys(check_audience(a) for a in audiences)),
+        public=public,
+        introspect=introspect,
+    )

@@ -1,0 +1,28 @@
+"""Grant types: one module each, all answering a checked token request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from multidict import MultiDictProxy
+
+from auth_server.clients import Client
+
+__all__ = ["Grant", "TokenRequest"]
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRequest:
+    """A token request whose client is already authenticated and allowed this grant."""
+
+    client: Client
+    form: MultiDictProxy[str]
+
+
+class Grant(Protocol):
+    """One grant type (RFC 6749 §4): turns a token request into a token response body."""
+
+    grant_type: str
+
+    async def exchange(self, request: TokenRequest) -> dict[str, Any]: ...

@@ -1,0 +1,39 @@
+"""RFC 6749 §4.4: the client credentials grant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auth_server.audience import choose_audience
+from auth_server.clients import CLIENT_CREDENTIALS
+from auth_server.grants import TokenRequest
+from auth_server.scopes import grant_scope, parse_scope
+from auth_server.tokens import AccessTokenIssuer
+from shared.errors import UnauthorizedClient
+from shared.http import single
+
+
+class ClientCredentialsGrant:
+    """A client acting for itself: `sub` is its own id; nothing is written anywhere."""
+
+    grant_type = CLIENT_CREDENTIALS
+
+    def __init__(self, tokens: AccessTokenIssuer, default_audience: str) -> None:
+        self._tokens = tokens
+        self._default_audience = default_audience
+
+    async def exchange(self, request: TokenRequest) -> dict[str, Any]:
+        client = request.client
+        if client.is_public:
+            raise UnauthorizedClient("public clients cannot use client_credentials")
+        scope = grant_scope(parse_scope(single(request.form, "scope")), client.scope)
+        audience = choose_audience(
+            request.form.getall("resource", []),
+            client.allowed_audiences(self._default_audience),
+            self._default_audience,
+        )
+        token = self._tokens.issue(
+            subject=client.client_id, client_id=client.client_id, audience=audience, scope=scope
+        )
+        # RFC 6749 §4.4.3: no refresh token for this grant.
+        return token.response()

@@ -1,0 +1,41 @@
+"""Scope rules (RFC 6749 §3.3) as pure functions."""
+
+from __future__ import annotations
+
+import re
+
+from shared.errors import InvalidScope
+
+# RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+_SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
+
+
+def is_scope_token(value: str) -> bool:
+    """True for one well-formed scope name."""
+    return _SCOPE_TOKEN.fullmatch(value) is not None
+
+
+def parse_scope(value: str | None) -> tuple[str, ...] | None:
+    """The scope names of a request parameter, in order, once each; None when absent."""
+    if value is None or value.strip(" ") == "":
+        return None
+    names = [name for name in value.split(" ") if name]
+    for name in names:
+        if not is_scope_token(name):
+            raise InvalidScope(f"malformed scope name {name!r}")
+    return tuple(dict.fromkeys(names))
+
+
+def grant_scope(requested: tuple[str, ...] | None, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    """What a request may have: its scopes if all are allowed, else the client's own set."""
+    if requested is None:
+        return allowed
+    beyond = [name for name in requested if name not in allowed]
+    if beyond:
+        raise InvalidScope(f"scope not allowed for this client: {' '.join(beyond)}")
+    return requested
+
+
+def format_scope(scopes: tuple[str, ...]) -> str:
+    """Space-separated, as tokens and responses carry it."""
+    return " ".join(scopes)

@@ -1,0 +1,107 @@
+"""The authorization server's settings: one frozen object, built once, passed down."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from auth_server.scopes import is_scope_token
+from shared.config import Option, Reader, SettingError, url_host
+from shared.logging import LEVELS
+
+DAY = 86_400
+
+OPTIONS: tuple[Option, ...] = (
+    Option("AUTH_HOST", "listen address", "127.0.0.1"),
+    Option("AUTH_PORT", "listen port", "8000"),
+    Option(
+        "AUTH_ISSUER",
+        "the `iss` of every token and the base of every endpoint URL",
+        "http://{AUTH_HOST}:{AUTH_PORT}",
+    ),
+    Option(
+        "AUTH_DATABASE_URL",
+        "sqlite:///path/to/auth.db or postgresql://user:pass@host:port/db",
+        "sqlite:///var/auth.db",
+    ),
+    Option("AUTH_ACCESS_TOKEN_TTL", "access token lifetime, seconds", "900"),
+    Option(
+        "AUTH_DEFAULT_AUDIENCE",
+        "`aud` when a token request names no `resource`",
+        "http://127.0.0.1:8001",
+    ),
+    Option("AUTH_SCOPES", "the scopes clients may be given, space-separated", "read write"),
+    Option("AUTH_JWKS_MAX_AGE", "Cache-Control max-age of the JWKS, seconds", "300"),
+    Option("AUTH_DATA_DIR", "directory for generated secrets when none are configured", "var"),
+    Option(
+        "AUTH_KEY_ENCRYPTION_KEY",
+        "32 bytes, base64: encrypts signing keys at rest",
+        "generated into AUTH_DATA_DIR",
+        secret=True,
+    ),
+    Option(
+        "AUTH_SECRET_PEPPER",
+        "32 bytes, base64: HMAC key for stored client-secret digests",
+        "generated into AUTH_DATA_DIR",
+        secret=True,
+    ),
+    Option("AUTH_LOG_LEVEL", "debug, info, warning or error", "info"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the authorization server is configured with."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    issuer: str = "http://127.0.0.1:8000"
+    database_url: str = "sqlite:///var/auth.db"
+    access_token_ttl: int = 900
+    default_audience: str = "http://127.0.0.1:8001"
+    scopes: tuple[str, ...] = ("read", "write")
+    jwks_max_age: int = 300
+    data_dir: Path = Path("var")
+    key_encryption_key: str | None = field(default=None, repr=False)
+    secret_pepper: str | None = field(default=None, repr=False)
+    log_level: str = "info"
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, flags: Mapping[str, str | None] | None = None
+    ) -> Settings:
+        """Read flags, then the environment; SettingError names the first bad setting."""
+        read = Reader(os.environ if environ is None else environ, flags or {})
+        host = read.host("AUTH_HOST", "127.0.0.1")
+        port = read.integer("AUTH_PORT", 8000, low=0, high=65535)
+        return cls(
+            host=host,
+            port=port,
+            issuer=read.url("AUTH_ISSUER", f"http://{url_host(host)}:{port or 8000}"),
+            database_url=read.database_url("AUTH_DATABASE_URL", "sqlite:///var/auth.db"),
+            access_token_ttl=read.integer("AUTH_ACCESS_TOKEN_TTL", 900, low=1, high=DAY),
+            default_audience=read.url("AUTH_DEFAULT_AUDIENCE", "http://127.0.0.1:8001"),
+            scopes=_scopes(read),
+            jwks_max_age=read.integer("AUTH_JWKS_MAX_AGE", 300, low=0, high=DAY),
+            data_dir=Path(read.text("AUTH_DATA_DIR", "var")),
+            key_encryption_key=read.raw("AUTH_KEY_ENCRYPTION_KEY"),
+            secret_pepper=read.raw("AUTH_SECRET_PEPPER"),
+            log_level=_log_level(read),
+        )
+
+
+def _scopes(read: Reader) -> tuple[str, ...]:
+    scopes = read.words("AUTH_SCOPES", "read write")
+    for scope in scopes:
+        if not is_scope_token(scope):
+            raise SettingError("AUTH_SCOPES", f"not a valid scope name: {scope!r}")
+    return scopes
+
+
+def _log_level(read: Reader) -> str:
+    level = read.text("AUTH_LOG_LEVEL", "info").lower()
+    if level not in LEVELS:
+        raise SettingError("AUTH_LOG_LEVEL", f"expected one of {', '.join(LEVELS)}")
+    return level

@@ -1,0 +1,76 @@
+"""Fixtures for the authorization server: the real app on a real database, and its clients."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
+
+from auth_server import Settings, create_app
+from auth_server.appkeys import CLIENTS, SETTINGS
+from auth_server.client_policy import new_client
+
+AuthClient = TestClient[web.Request, web.Application]
+ISSUER = "http://auth.test"
+DEFAULT_AUDIENCE = "http://127.0.0.1:8001"
+
+
+def random_secret() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+@pytest.fixture
+def auth_settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        issuer=ISSUER,
+        database_url=database_url,
+        data_dir=tmp_path,
+        default_audience=DEFAULT_AUDIENCE,
+        key_encryption_key=random_secret(),
+        secret_pepper=random_secret(),
+    )
+
+
+@pytest.fixture
+async def auth_client(aiohttp_client: AiohttpClient, auth_settings: Settings) -> AuthClient:
+    """An HTTP client speaking to the real authorization server on loopback."""
+    return await aiohttp_client(create_app(auth_settings))
+
+
+@dataclass(frozen=True)
+class Registered:
+    """A client as its developer holds it: id and the secret shown once."""
+
+    client_id: str
+    client_secret: str | None
+
+
+RegisterClient = Callable[..., Awaitable[Registered]]
+
+
+@pytest.fixture
+def register_client(auth_client: AuthClient) -> RegisterClient:
+    """Register a client through the server's own registry, as the CLI does."""
+
+    async def register(**options: Any) -> Registered:
+        app = auth_client.app
+        options.setdefault("name", "test client")
+        request = new_client(server_scopes=app[SETTINGS].scopes, **options)
+        client, secret = await app[CLIENTS].create(request)
+        return Registered(client.client_id, secret)
+
+    return register
+
+
+@pytest.fixture
+async def registered_client(register_client: RegisterClient) -> Registered:
+    """A confidential client with client_credentials and scopes read and write."""
+    return await register_client(scope=("read", "write"))
