@@ -72,6 +72,7 @@ class SQLiteDatabase(Database):
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._connection = connection
         self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None
         self._statements = _Transaction(connection)
 
     @classmethod
@@ -92,12 +93,20 @@ class SQLiteDatabase(Database):
         return cls(connection)
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
+        self._refuse_inside_transaction()
         async with self._lock:
             return await self._statements.fetch(sql, *args)
 
     async def execute(self, sql: str, *args: Any) -> int:
+        self._refuse_inside_transaction()
         async with self._lock:
             return await self._statements.execute(sql, *args)
+
+    def _refuse_inside_transaction(self) -> None:
+        """A statement outside the open transaction, from the task holding it, would wait
+        for that transaction forever: make the mistake loud instead."""
+        if self._owner is not None and self._owner is asyncio.current_task():
+            raise RuntimeError("inside a transaction, run statements on its executor")
 
     @asynccontextmanager
     async def transaction(self, *, lock: str | None = None) -> AsyncIterator[Executor]:
@@ -106,6 +115,7 @@ class SQLiteDatabase(Database):
         async with self._lock:
             with _mapped():
                 await self._connection.execute("BEGIN IMMEDIATE")
+            self._owner = asyncio.current_task()
             try:
                 yield self._statements
                 with _mapped():
@@ -114,6 +124,8 @@ class SQLiteDatabase(Database):
                 with suppress(sqlite3.Error, ValueError):
                     await self._connection.execute("ROLLBACK")
                 raise
+            finally:
+                self._owner = None
 
     async def ping(self) -> None:
         await self.fetch("SELECT 1")
