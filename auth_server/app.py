@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 
 from auth_server.appkeys import (
+    AUTHORIZATION_FLOW,
     CLIENTS,
     DATABASE,
     GRANTS,
@@ -14,12 +17,18 @@ from auth_server.appkeys import (
     METADATA,
     SERVER_SECRETS,
     SETTINGS,
+    USERS,
 )
-from auth_server.bootstrap import open_storage
+from auth_server.authorization_flow import AuthorizationFlow
+from auth_server.bootstrap import Storage, open_storage
 from auth_server.endpoints.metadata import build_metadata, render
 from auth_server.grants import Grant
+from auth_server.grants.authorization_code import AuthorizationCodeGrant
 from auth_server.grants.client_credentials import ClientCredentialsGrant
+from auth_server.grants.refresh_token import RefreshTokenGrant
 from auth_server.keys import KeyRing
+from auth_server.maintenance import prune_forever
+from auth_server.pages import Csrf
 from auth_server.routes import add_routes
 from auth_server.settings import Settings
 from auth_server.tokens import AccessTokenIssuer
@@ -35,6 +44,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[SETTINGS] = settings
     app[KEYRING] = KeyRing()
     app.cleanup_ctx.append(storage)
+    app.cleanup_ctx.append(pruning)
     add_routes(app)
     return app
 
@@ -49,10 +59,41 @@ async def storage(app: web.Application) -> AsyncIterator[None]:
         app[DATABASE] = opened.database
         app[SERVER_SECRETS] = opened.server_secrets
         app[CLIENTS] = opened.clients
+        app[USERS] = opened.users
         tokens = AccessTokenIssuer(settings.issuer, settings.access_token_ttl, app[KEYRING])
-        grants: list[Grant] = [ClientCredentialsGrant(tokens, settings.default_audience)]
+        grants = install_grants(settings, opened, tokens)
         app[GRANTS] = {grant.grant_type: grant for grant in grants}
+        app[AUTHORIZATION_FLOW] = AuthorizationFlow(
+            issuer=settings.issuer,
+            secure_cookies=settings.secure_cookies,
+            users=opened.users,
+            sessions=opened.sessions,
+            consents=opened.consents,
+            codes=opened.codes,
+            throttle=opened.throttle,
+            csrf=Csrf(opened.server_secrets, secure=settings.secure_cookies),
+        )
         app[METADATA] = render(build_metadata(settings, [g.grant_type for g in grants]))
         yield
     finally:
         await opened.database.close()
+
+
+async def pruning(app: web.Application) -> AsyncIterator[None]:
+    """The background task that deletes expired rows."""
+    task = asyncio.create_task(prune_forever(app[DATABASE]))
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+def install_grants(settings: Settings, storage: Storage, tokens: AccessTokenIssuer) -> list[Grant]:
+    """Every grant type the token endpoint serves, in the order metadata lists them."""
+    return [
+        AuthorizationCodeGrant(
+            storage.database, storage.codes, storage.refresh_tokens, storage.users, tokens
+        ),
+        RefreshTokenGrant(storage.database, storage.refresh_tokens, storage.users, tokens),
+        ClientCredentialsGrant(tokens, settings.default_audience),
+    ]

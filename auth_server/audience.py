@@ -27,3 +27,13 @@ def choose_audience(
         if resource not in allowed:
             raise InvalidTarget(f"this client may not get tokens for {resource}")
     return tuple(dict.fromkeys(resources))
+
+
+def narrow_audience(resources: list[str], granted: tuple[str, ...]) -> tuple[str, ...]:
+    """RFC 8707 §2.2: a token request may name some of the granted resources, no others."""
+    if not resources:
+        return granted
+    for resource in resources:
+        if resource not in granted:
+            raise InvalidTarget(f"{resource} was not part of the authorization")
+    return tuple(dict.fromkeys(resources))

@@ -6,10 +6,16 @@ import hmac
 from dataclasses import dataclass
 
 from auth_server.clients import ClientRepository
+from auth_server.codes import AuthorizationCodes
+from auth_server.consents import Consents
 from auth_server.keys import KeyRepository
+from auth_server.refresh_tokens import RefreshTokens
 from auth_server.schema import COMPONENT, MIGRATIONS
 from auth_server.server_secrets import ServerSecrets
+from auth_server.sessions import Sessions
 from auth_server.settings import Settings
+from auth_server.throttle import LoginThrottle
+from auth_server.users import UserRepository
 from shared.db import Database, migrate, open_database
 
 _PEPPER_CHECK = "secret_pepper_check"
@@ -27,6 +33,12 @@ class Storage:
     server_secrets: ServerSecrets
     clients: ClientRepository
     keys: KeyRepository
+    users: UserRepository
+    sessions: Sessions
+    consents: Consents
+    codes: AuthorizationCodes
+    refresh_tokens: RefreshTokens
+    throttle: LoginThrottle
 
 
 async def open_storage(settings: Settings) -> Storage:
@@ -44,6 +56,12 @@ async def open_storage(settings: Settings) -> Storage:
         server_secrets=server_secrets,
         clients=ClientRepository(database, server_secrets),
         keys=KeyRepository(database, server_secrets),
+        users=UserRepository(database),
+        sessions=Sessions(database, server_secrets, settings.session_ttl),
+        consents=Consents(database),
+        codes=AuthorizationCodes(database, server_secrets),
+        refresh_tokens=RefreshTokens(database, server_secrets, settings.refresh_token_ttl),
+        throttle=LoginThrottle(database),
     )
 
 
@@ -51,18 +69,16 @@ async def _check_pepper(database: Database, server_secrets: ServerSecrets) -> No
     """Record the pepper's fingerprint once; refuse to run with a different one later,
     since every stored secret digest would silently stop matching."""
     fingerprint = server_secrets.digest("pepper-fingerprint")
-    async with database.transaction() as tx:
-        stored = await tx.fetchval(
-            "SELECT value FROM server_metadata WHERE name = $1", _PEPPER_CHECK
+    await database.execute(
+        "INSERT INTO server_metadata (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        _PEPPER_CHECK,
+        fingerprint,
+    )
+    stored = await database.fetchval(
+        "SELECT value FROM server_metadata WHERE name = $1", _PEPPER_CHECK
+    )
+    if not hmac.compare_digest(str(stored), fingerprint):
+        raise SecretMismatch(
+            "AUTH_SECRET_PEPPER is not the pepper this database's client secrets were stored"
+            " under; use the original value"
         )
-        if stored is None:
-            await tx.execute(
-                "INSERT INTO server_metadata (name, value) VALUES ($1, $2)",
-                _PEPPER_CHECK,
-                fingerprint,
-            )
-        elif not hmac.compare_digest(stored, fingerprint):
-            raise SecretMismatch(
-                "AUTH_SECRET_PEPPER is not the pepper this database's client secrets were stored"
-                " under; use the original value"
-            )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -14,8 +15,9 @@ from auth_server.bootstrap import SecretMismatch, Storage, open_storage
 from auth_server.client_policy import ClientPolicyError, new_client
 from auth_server.keys import KeyUnavailable
 from auth_server.settings import OPTIONS, Settings
+from auth_server.users import UserPolicyError
 from shared.config import SettingError, add_flags
-from shared.db import StorageUnavailable, redact_url
+from shared.db import Conflict, StorageUnavailable, redact_url
 from shared.logging import configure_logging
 from shared.serve import fail, serve
 
@@ -35,7 +37,23 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--workers", type=int, default=1, help="processes (default 1)")
     commands.add_parser("migrate", parents=[settings], help="create or upgrade the schema")
     _client_parsers(commands.add_parser("client", help="manage clients"), settings)
+    _user_parsers(commands.add_parser("user", help="manage users (resource owners)"), settings)
     return parser
+
+
+def _user_parsers(parser: argparse.ArgumentParser, settings: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = sub.add_parser("create", parents=[settings], help="add a user")
+    create.add_argument("username", metavar="USERNAME")
+    create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    create.add_argument("--json", action="store_true")
+    sub.add_parser("list", parents=[settings], help="list users").add_argument(
+        "--json", action="store_true"
+    )
+    for action in ("disable", "enable"):
+        sub.add_parser(action, parents=[settings]).add_argument("username", metavar="USERNAME")
 
 
 def _client_parsers(parser: argparse.ArgumentParser, settings: argparse.ArgumentParser) -> None:
@@ -175,6 +193,59 @@ async def _client_rotate_secret(
     return 0
 
 
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise CommandError("no terminal to ask for a password on: use --password-stdin")
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != password:
+        raise CommandError("the passwords differ")
+    return password
+
+
+async def _user_create(args: argparse.Namespace, settings: Settings, storage: Storage) -> int:
+    password = _read_password(args.password_stdin)
+    try:
+        user = await storage.users.create(args.username, password)
+    except UserPolicyError as exc:
+        raise CommandError(str(exc)) from None
+    except Conflict:
+        raise CommandError(f"username {args.username!r} is taken") from None
+    shown = {"user_id": user.user_id, "username": user.username}
+    if args.json:
+        _print_json(shown)
+    else:
+        print(f"created user {user.username} (user_id {user.user_id})")
+    return 0
+
+
+async def _user_list(args: argparse.Namespace, settings: Settings, storage: Storage) -> int:
+    users = await storage.users.list()
+    if args.json:
+        _print_json([user.describe() for user in users])
+        return 0
+    print(f"{'USER_ID':24} {'USERNAME':32} STATUS")
+    for user in users:
+        print(f"{user.user_id:24} {user.username:32} {'disabled' if user.disabled else 'active'}")
+    return 0
+
+
+async def _set_disabled(args: argparse.Namespace, storage: Storage, disabled: bool) -> int:
+    if not await storage.users.set_disabled(args.username, disabled):
+        raise CommandError(f"no user {args.username!r}")
+    print(f"{'disabled' if disabled else 'enabled'} user {args.username}")
+    return 0
+
+
+async def _user_disable(args: argparse.Namespace, settings: Settings, storage: Storage) -> int:
+    return await _set_disabled(args, storage, True)
+
+
+async def _user_enable(args: argparse.Namespace, settings: Settings, storage: Storage) -> int:
+    return await _set_disabled(args, storage, False)
+
+
 _COMMANDS: dict[str, Command] = {
     "migrate": _migrate,
     "client create": _client_create,
@@ -182,6 +253,10 @@ _COMMANDS: dict[str, Command] = {
     "client show": _client_show,
     "client delete": _client_delete,
     "client rotate-secret": _client_rotate_secret,
+    "user create": _user_create,
+    "user list": _user_list,
+    "user disable": _user_disable,
+    "user enable": _user_enable,
 }
 
 

@@ -46,4 +46,83 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        2,
+        "users, browser sessions, consents, authorization codes, refresh tokens, throttling",
+        (
+            """
+            CREATE TABLE users (
+                user_id TEXT PRIMARY KEY,
+                username TEXT NOT NULL UNIQUE,
+                password_hash TEXT NOT NULL,
+                disabled BOOLEAN NOT NULL DEFAULT FALSE,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE browser_sessions (
+                session_digest TEXT PRIMARY KEY,
+                user_id TEXT NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
+                auth_time BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX browser_sessions_expiry ON browser_sessions (expires_at)",
+            """
+            CREATE TABLE consents (
+                user_id TEXT NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
+                client_id TEXT NOT NULL REFERENCES clients (client_id) ON DELETE CASCADE,
+                scope TEXT NOT NULL,
+                granted_at BIGINT NOT NULL,
+                PRIMARY KEY (user_id, client_id, scope)
+            )
+            """,
+            """
+            CREATE TABLE token_families (
+                family_id TEXT PRIMARY KEY,
+                client_id TEXT NOT NULL REFERENCES clients (client_id) ON DELETE CASCADE,
+                user_id TEXT NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
+                scope TEXT NOT NULL,
+                audience TEXT NOT NULL,
+                auth_time BIGINT NOT NULL,
+                created_at BIGINT NOT NULL,
+                revoked_at BIGINT
+            )
+            """,
+            """
+            CREATE TABLE authorization_codes (
+                code_digest TEXT PRIMARY KEY,
+                client_id TEXT NOT NULL REFERENCES clients (client_id) ON DELETE CASCADE,
+                user_id TEXT NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
+                redirect_uri TEXT NOT NULL,
+                redirect_uri_given BOOLEAN NOT NULL,
+                code_challenge TEXT NOT NULL,
+                scope TEXT NOT NULL,
+                audience TEXT NOT NULL,
+                auth_time BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                used_at BIGINT,
+                family_id TEXT
+            )
+            """,
+            "CREATE INDEX authorization_codes_expiry ON authorization_codes (expires_at)",
+            """
+            CREATE TABLE refresh_tokens (
+                token_digest TEXT PRIMARY KEY,
+                family_id TEXT NOT NULL REFERENCES token_families (family_id) ON DELETE CASCADE,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                used_at BIGINT
+            )
+            """,
+            "CREATE INDEX refresh_tokens_family ON refresh_tokens (family_id)",
+            """
+            CREATE TABLE login_failures (
+                throttle_key TEXT PRIMARY KEY,
+                window_start BIGINT NOT NULL,
+                failures INTEGER NOT NULL
+            )
+            """,
+        ),
+    ),
 )

@@ -60,6 +60,8 @@ class Settings:
     issuer: str = "http://127.0.0.1:8000"
     database_url: str = "sqlite:///var/auth.db"
     access_token_ttl: int = 900
+    refresh_token_ttl: int = 30 * DAY
+    session_ttl: int = 8 * 3600
     default_audience: str = "http://127.0.0.1:8001"
     scopes: tuple[str, ...] = ("read", "write")
     jwks_max_age: int = 300
@@ -67,6 +69,11 @@ class Settings:
     key_encryption_key: str | None = field(default=None, repr=False)
     secret_pepper: str | None = field(default=None, repr=False)
     log_level: str = "info"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies are `Secure` when the issuer is https."""
+        return self.issuer.startswith("https:")
 
     @classmethod
     def from_env(
@@ -82,6 +89,10 @@ class Settings:
             issuer=read.url("AUTH_ISSUER", f"http://{url_host(host)}:{port or 8000}"),
             database_url=read.database_url("AUTH_DATABASE_URL", "sqlite:///var/auth.db"),
             access_token_ttl=read.integer("AUTH_ACCESS_TOKEN_TTL", 900, low=1, high=DAY),
+            refresh_token_ttl=read.integer(
+                "AUTH_REFRESH_TOKEN_TTL", 30 * DAY, low=60, high=365 * DAY
+            ),
+            session_ttl=read.integer("AUTH_SESSION_TTL", 8 * 3600, low=60, high=30 * DAY),
             default_audience=read.url("AUTH_DEFAULT_AUDIENCE", "http://127.0.0.1:8001"),
             scopes=_scopes(read),
             jwks_max_age=read.integer("AUTH_JWKS_MAX_AGE", 300, low=0, high=DAY),

@@ -8,18 +8,19 @@ from typing import Any
 from aiohttp import web
 
 from auth_server.appkeys import METADATA
-from auth_server.clients import SECRET_BASIC, SECRET_POST
+from auth_server.clients import AUTHORIZATION_CODE, NONE, SECRET_BASIC, SECRET_POST
 from auth_server.settings import Settings
 
 PATH = "/.well-known/oauth-authorization-server"
 TOKEN_PATH = "/token"
 JWKS_PATH = "/jwks.json"
+AUTHORIZE_PATH = "/authorize"
 
 
 def build_metadata(settings: Settings, grant_types: list[str]) -> dict[str, Any]:
     """The metadata document for these settings and the grants that are installed."""
     issuer = settings.issuer
-    return {
+    document: dict[str, Any] = {
         "issuer": issuer,
         "token_endpoint": issuer + TOKEN_PATH,
         "jwks_uri": issuer + JWKS_PATH,
@@ -28,6 +29,17 @@ def build_metadata(settings: Settings, grant_types: list[str]) -> dict[str, Any]
         "token_endpoint_auth_methods_supported": [SECRET_BASIC, SECRET_POST],
         "scopes_supported": list(settings.scopes),
     }
+    if AUTHORIZATION_CODE in grant_types:
+        document |= {
+            "authorization_endpoint": issuer + AUTHORIZE_PATH,
+            "response_types_supported": ["code"],
+            "response_modes_supported": ["query"],
+            "code_challenge_methods_supported": ["S256"],
+            "authorization_response_iss_parameter_supported": True,
+            "token_endpoint_auth_methods_supported": [SECRET_BASIC, SECRET_POST, NONE],
+            "prompt_values_supported": ["none", "login", "consent"],
+        }
+    return document
 
 
 def render(document: dict[str, Any]) -> bytes:

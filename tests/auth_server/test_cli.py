@@ -236,3 +236,36 @@ async def test_sigterm_finishes_the_request_in_flight(
 
 
 TOKEN_FORM = ("grant_type", "client_id", "client_secret")
+
+
+def create_user(env: dict[str, str], *args: str, password: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "auth_server", "user", "create", *args, "--password-stdin"],
+        env=env,
+        input=password + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_user_create_and_disable(cli_env: dict[str, str]) -> None:
+    created = create_user(cli_env, "Bob", "--json", password="a long enough password")
+    assert created.returncode == 0, created.stderr
+    user = json.loads(created.stdout)
+    assert user["username"] == "bob"
+    assert user["user_id"]
+    assert user["user_id"] != "bob"  # sub is a stable id, not the name
+    taken = create_user(cli_env, "bob", password="another password")
+    assert taken.returncode == 1
+    assert taken.stderr.startswith("error: ")
+    assert run(cli_env, "user", "disable", "bob").returncode == 0
+    (listed,) = run_json(cli_env, "user", "list", "--json")
+    assert listed["disabled"] is True
+    assert "password" not in json.dumps(listed)
+
+
+def test_short_password_is_refused(cli_env: dict[str, str]) -> None:
+    result = create_user(cli_env, "eve", password="short")
+    assert result.returncode == 1
+    assert "password" in result.stderr

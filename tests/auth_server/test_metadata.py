@@ -13,9 +13,6 @@ from tests.auth_server.conftest import ISSUER, AuthClient
 pytestmark = pytest.mark.usefixtures("database_kind")
 
 NOT_YET = (
-    "authorization_endpoint",
-    "code_challenge_methods_supported",
-    "authorization_response_iss_parameter_supported",
     "registration_endpoint",
     "introspection_endpoint",
     "revocation_endpoint",
@@ -30,11 +27,19 @@ async def test_metadata_names_only_what_is_implemented(auth_client: AuthClient) 
     assert metadata["issuer"] == ISSUER
     assert metadata["token_endpoint"] == f"{ISSUER}/token"
     assert metadata["jwks_uri"].startswith(ISSUER)
-    assert metadata["grant_types_supported"] == ["client_credentials"]
-    assert metadata["response_types_supported"] == []
+    assert metadata["authorization_endpoint"] == f"{ISSUER}/authorize"
+    assert set(metadata["grant_types_supported"]) == {
+        "authorization_code",
+        "refresh_token",
+        "client_credentials",
+    }
+    assert metadata["response_types_supported"] == ["code"]
+    assert metadata["code_challenge_methods_supported"] == ["S256"]
+    assert metadata["authorization_response_iss_parameter_supported"] is True
     assert set(metadata["token_endpoint_auth_methods_supported"]) == {
         "client_secret_basic",
         "client_secret_post",
+        "none",
     }
     assert metadata["scopes_supported"] == ["read", "write"]
     for absent in NOT_YET:

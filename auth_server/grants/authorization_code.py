@@ -1,0 +1,102 @@
+"""RFC 6749 §4.1.3 with RFC 7636 §4.6: redeem an authorization code, once."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from auth_server.audience import narrow_audience
+from auth_server.clients import AUTHORIZATION_CODE, REFRESH_TOKEN, Client
+from auth_server.codes import AuthorizationCodes, CodeGrant
+from auth_server.grants import TokenRequest
+from auth_server.pkce import verifier_matches
+from auth_server.refresh_tokens import RefreshTokens
+from auth_server.tokens import AccessTokenIssuer
+from auth_server.users import UserRepository
+from shared.db import Database
+from shared.errors import InvalidGrant
+from shared.http import single
+
+log = logging.getLogger(__name__)
+
+
+def check_redemption(
+    grant: CodeGrant, client: Client, redirect_uri: str | None, verifier: str | None
+) -> None:
+    """Everything the token request must match of the authorization request."""
+    # RFC 6749 §4.1.3: the code was issued to this client, and is still valid.
+    if grant.client_id != client.client_id:
+        raise InvalidGrant("the authorization code was issued to another client")
+    if grant.expires_at <= time.time():
+        raise InvalidGrant("the authorization code has expired")
+    # RFC 6749 §4.1.3: redirect_uri must be identical when the authorization request had one.
+    if (
+        grant.redirect_uri_given or redirect_uri is not None
+    ) and redirect_uri != grant.redirect_uri:
+        raise InvalidGrant("redirect_uri does not match the authorization request")
+    if not verifier_matches(verifier, grant.code_challenge):
+        raise InvalidGrant("code_verifier is missing or does not match the code_challenge")
+
+
+class AuthorizationCodeGrant:
+    """Codes become an access token and, for clients allowed it, a new refresh-token family."""
+
+    grant_type = AUTHORIZATION_CODE
+
+    def __init__(
+        self,
+        database: Database,
+        codes: AuthorizationCodes,
+        refresh_tokens: RefreshTokens,
+        users: UserRepository,
+        tokens: AccessTokenIssuer,
+    ) -> None:
+        self._db = database
+        self._codes = codes
+        self._refresh_tokens = refresh_tokens
+        self._users = users
+        self._tokens = tokens
+
+    async def exchange(self, request: TokenRequest) -> dict[str, Any]:
+        form, client = request.form, request.client
+        code = single(form, "code", required=True) or ""
+        audience: tuple[str, ...] = ()
+        refresh_token = None
+        async with self._db.transaction() as tx:
+            grant = await self._codes.consume(tx, code)
+            if grant is not None:
+                check_redemption(
+                    grant, client, single(form, "redirect_uri"), single(form, "code_verifier")
+                )
+                user = await self._users.get(grant.user_id, tx)
+                if user is None or user.disabled:
+                    raise InvalidGrant("the user who authorized this code is disabled")
+                audience = narrow_audience(form.getall("resource", []), grant.audience)
+                if REFRESH_TOKEN in client.grant_types:
+                    family_id, refresh_token = await self._refresh_tokens.start_family(
+                        tx,
+                        client_id=client.client_id,
+                        user_id=grant.user_id,
+                        scope=grant.scope,
+                        audience=grant.audience,
+                        auth_time=grant.auth_time,
+                    )
+                    await self._codes.bind_family(tx, code, family_id)
+        if grant is None:
+            await self._revoke_after_replay(code)
+            raise InvalidGrant("the authorization code is invalid, expired or already used")
+        token = self._tokens.issue(
+            subject=grant.user_id,
+            client_id=client.client_id,
+            audience=audience,
+            scope=grant.scope,
+            extra_claims={"auth_time": grant.auth_time},
+        )
+        return token.response(refresh_token=refresh_token) if refresh_token else token.response()
+
+    async def _revoke_after_replay(self, code: str) -> None:
+        # RFC 6749 §4.1.2: a code used twice revokes what the first use produced.
+        family_id = await self._codes.family_of_used(code)
+        if family_id is not None and await self._refresh_tokens.revoke_family(family_id):
+            log.warning("authorization code replayed: revoked refresh-token family %s", family_id)

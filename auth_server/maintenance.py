@@ -1,0 +1,45 @@
+"""Pruning what has expired, so tables hold only what can still matter."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from shared.db import Database, StorageUnavailable
+
+log = logging.getLogger(__name__)
+
+PRUNE_INTERVAL = 600
+# A spent code or refresh token is kept a day past its expiry, so a replay is still
+# recognised (and its family revoked) rather than answered as merely unknown.
+_STATEMENTS = (  # (statement, how long past $1 = now - delay a row is kept)
+    ("DELETE FROM authorization_codes WHERE expires_at < $1", 86_400),
+    ("DELETE FROM browser_sessions WHERE expires_at < $1", 0),
+    ("DELETE FROM refresh_tokens WHERE expires_at < $1", 86_400),
+    (
+        "DELETE FROM token_families WHERE created_at < $1 AND NOT EXISTS"
+        " (SELECT 1 FROM refresh_tokens r WHERE r.family_id = token_families.family_id)",
+        86_400,
+    ),
+    ("DELETE FROM login_failures WHERE window_start < $1", 86_400),
+)
+
+
+async def prune_expired(database: Database, now: int | None = None) -> int:
+    """Delete expired codes, sessions, refresh tokens, empty families, old failure counts."""
+    moment = int(time.time()) if now is None else now
+    return sum([await database.execute(sql, moment - delay) for sql, delay in _STATEMENTS])
+
+
+async def prune_forever(database: Database, interval: float = PRUNE_INTERVAL) -> None:
+    """Prune every `interval` seconds; a database outage only postpones it."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            removed = await prune_expired(database)
+        except StorageUnavailable as exc:
+            log.warning("pruning postponed, database unavailable: %s", exc)
+            continue
+        if removed:
+            log.info("pruned %d expired rows", removed)

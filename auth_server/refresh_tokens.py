@@ -1,0 +1,132 @@
+"""Refresh tokens in families (RFC 9700 §4.14): opaque, stored as digests, rotated on every
+use; a spent token presented again revokes its whole family."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from dataclasses import dataclass
+
+from auth_server.scopes import format_scope
+from auth_server.server_secrets import ServerSecrets
+from shared.db import Database, Executor, Row
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """One line of refresh tokens descending from one authorization."""
+
+    family_id: str
+    client_id: str
+    user_id: str
+    scope: tuple[str, ...]
+    audience: tuple[str, ...]
+    auth_time: int
+    revoked: bool
+
+    @classmethod
+    def from_row(cls, row: Row) -> Family:
+        return cls(
+            family_id=row["family_id"],
+            client_id=row["client_id"],
+            user_id=row["user_id"],
+            scope=tuple(row["scope"].split()),
+            audience=tuple(json.loads(row["audience"])),
+            auth_time=int(row["auth_time"]),
+            revoked=row["revoked_at"] is not None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Spent:
+    """A refresh token just marked used: its family, and whether it had expired."""
+
+    family: Family
+    expired: bool
+
+
+_FAMILY_COLUMNS = "family_id, client_id, user_id, scope, audience, auth_time, revoked_at"
+
+
+class RefreshTokens:
+    """Families and their tokens; a token is stored only as a keyed digest."""
+
+    def __init__(self, database: Database, server_secrets: ServerSecrets, ttl: int) -> None:
+        self._db = database
+        self._secrets = server_secrets
+        self._ttl = ttl
+
+    async def start_family(
+        self,
+        tx: Executor,
+        *,
+        client_id: str,
+        user_id: str,
+        scope: tuple[str, ...],
+        audience: tuple[str, ...],
+        auth_time: int,
+    ) -> tuple[str, str]:
+        """A new family with its first token; return (family_id, refresh_token)."""
+        family_id = secrets.token_urlsafe(16)
+        await tx.execute(
+            f"INSERT INTO token_families ({_FAMILY_COLUMNS}, created_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, NULL, $7)",
+            family_id,
+            client_id,
+            user_id,
+            format_scope(scope),
+            json.dumps(list(audience)),
+            auth_time,
+            int(time.time()),
+        )
+        return family_id, await self.add_token(tx, family_id)
+
+    async def add_token(self, tx: Executor, family_id: str) -> str:
+        """A new refresh token in the family (256 random bits), valid for the configured TTL."""
+        token = secrets.token_urlsafe(32)
+        now = int(time.time())
+        await tx.execute(
+            "INSERT INTO refresh_tokens (token_digest, family_id, created_at, expires_at)"
+            " VALUES ($1, $2, $3, $4)",
+            self._secrets.digest(token),
+            family_id,
+            now,
+            now + self._ttl,
+        )
+        return token
+
+    async def spend(self, tx: Executor, token: str) -> Spent | None:
+        """Mark an unused token used; None if it is unknown or was spent before. The row lock
+        makes every concurrent presentation of the same token wait and then find it spent."""
+        now = int(time.time())
+        row = await tx.fetchrow(
+            "UPDATE refresh_tokens SET used_at = $2"
+            " WHERE token_digest = $1 AND used_at IS NULL RETURNING family_id, expires_at",
+            self._secrets.digest(token),
+            now,
+        )
+        if row is None:
+            return None
+        family = await tx.fetchrow(
+            f"SELECT {_FAMILY_COLUMNS} FROM token_families WHERE family_id = $1", row["family_id"]
+        )
+        assert family is not None  # refresh_tokens.family_id references token_families
+        return Spent(Family.from_row(family), expired=int(row["expires_at"]) <= now)
+
+    async def family_of_spent(self, token: str) -> str | None:
+        """The family of a token that was already used (a replay), if the token is known."""
+        value = await self._db.fetchval(
+            "SELECT family_id FROM refresh_tokens WHERE token_digest = $1 AND used_at IS NOT NULL",
+            self._secrets.digest(token),
+        )
+        return None if value is None else str(value)
+
+    async def revoke_family(self, family_id: str) -> bool:
+        """Revoke every token of the family, now and for good."""
+        changed = await self._db.execute(
+            "UPDATE token_families SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL",
+            family_id,
+            int(time.time()),
+        )
+        return changed == 1
