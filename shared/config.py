@@ -56,10 +56,13 @@ class Reader:
         self._flags = flags
 
     def raw(self, name: str) -> str | None:
-        """The flag's value, else the variable's; empty means unset."""
+        """The flag's value, else the variable's, else the content of the file named by
+        `{name}_FILE` (how container secrets arrive); empty means unset."""
         value = self._flags.get(name)
         if value is None:
             value = self._environ.get(name)
+        if value in (None, "") and self._environ.get(f"{name}_FILE"):
+            value = _read_secret_file(f"{name}_FILE", self._environ[f"{name}_FILE"])
         return value if value not in (None, "") else None
 
     def text(self, name: str, default: str) -> str:
@@ -101,6 +104,15 @@ class Reader:
         if not words:
             raise SettingError(name, "must name at least one value")
         return words
+
+
+def _read_secret_file(name: str, path: str) -> str:
+    """A setting's value from a file: its content without the trailing newline."""
+    try:
+        with open(path, encoding="utf-8") as file:
+            return file.read().rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingError(name, f"cannot read {path}: {exc.__class__.__name__}") from None
 
 
 def check_url(name: str, value: str, *, allow_path: bool = True) -> str:

@@ -1,21 +1,61 @@
-"""Running an aiohttp application until SIGTERM or SIGINT, then stopping gracefully."""
+"""Running a service: one process, or N worker processes sharing the port (SO_REUSEPORT),
+each stopping gracefully on SIGTERM: readiness false, stop accepting, finish in-flight
+requests, close pools."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
+import os
+import shutil
 import signal
 import sys
+import tempfile
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from multiprocessing.process import BaseProcess
+from typing import Any
 
 from aiohttp import web
 
-from shared.logging import AccessLogger
+from shared.logging import ACCESS_LOGGER, AccessLogger, configure_logging
 
 log = logging.getLogger(__name__)
 
 SHUTDOWN_TIMEOUT = 30.0
 # Large enough for any sane header; each service applies its own, smaller, token cap.
 MAX_FIELD_SIZE = 64 * 1024
+# A worker that dies this soon after it started is failing to start, not crashing.
+START_GRACE_SECONDS = 10.0
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+@dataclass
+class Lifecycle:
+    """Whether the process is draining; `/readyz` answers 503 from the moment it is."""
+
+    draining: bool = False
+
+
+LIFECYCLE = web.AppKey("lifecycle", Lifecycle)
+
+
+@dataclass(frozen=True, slots=True)
+class ServeOptions:
+    """How to run: where to listen, how many processes, how to log, how long to drain."""
+
+    name: str
+    host: str
+    port: int
+    workers: int = 1
+    log_level: str = "info"
+    log_format: str = "text"
+    drain_seconds: float = 0.0
+
+
+AppFactory = Callable[[Any], web.Application]
 
 
 def fail(message: str, status: int = 1) -> int:
@@ -24,12 +64,52 @@ def fail(message: str, status: int = 1) -> int:
     return status
 
 
-async def serve(app: web.Application, host: str, port: int, *, name: str) -> None:
-    """Start the app, listen, and on a stop signal: stop accepting, finish in-flight requests,
-    run the app's cleanup (closing pools), return."""
+def run(factory: AppFactory, settings: Any, options: ServeOptions) -> int:
+    """Serve `factory(settings)` until stopped; with several workers, supervise them."""
+    if options.workers <= 1:
+        _run_loop(_serve_with(factory(settings), options))
+        return 0
+    return _supervise(factory, settings, options)
+
+
+def _run_loop(main: Coroutine[Any, Any, None]) -> None:
+    """Run on uvloop where it is installed (faster sockets and timers), else asyncio's loop."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+        return
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main)
+
+
+def _serve_with(app: web.Application, options: ServeOptions) -> Coroutine[Any, Any, None]:
+    return serve(
+        app,
+        options.host,
+        options.port,
+        name=options.name,
+        reuse_port=options.workers > 1,
+        drain_seconds=options.drain_seconds,
+    )
+
+
+async def serve(
+    app: web.Application,
+    host: str,
+    port: int,
+    *,
+    name: str,
+    reuse_port: bool = False,
+    drain_seconds: float = 0.0,
+) -> None:
+    """Start the app and listen; on a stop signal turn readiness off, wait the drain time,
+    stop accepting, finish in-flight requests, run the app's cleanup, return."""
+    lifecycle = app.get(LIFECYCLE)
     runner = web.AppRunner(
         app,
         access_log_class=AccessLogger,
+        access_log=logging.getLogger(ACCESS_LOGGER),
         shutdown_timeout=SHUTDOWN_TIMEOUT,
         max_field_size=MAX_FIELD_SIZE,
         max_line_size=MAX_FIELD_SIZE,
@@ -40,11 +120,106 @@ async def serve(app: web.Application, host: str, port: int, *, name: str) -> Non
         loop.add_signal_handler(signum, stop.set)
     try:
         await runner.setup()
-        site = web.TCPSite(runner, host, port)
+        site = web.TCPSite(runner, host, port, reuse_port=reuse_port)
         await site.start()
         log.info("%s listening on http://%s:%d", name, host, port)
         await stop.wait()
-        log.info("%s stopping: finishing in-flight requests", name)
+        if lifecycle is not None:
+            lifecycle.draining = True
+        log.info("%s stopping: readiness off, finishing in-flight requests", name)
+        await asyncio.sleep(drain_seconds)
     finally:
         await runner.cleanup()
     log.info("%s stopped", name)
+
+
+def _worker(factory: AppFactory, settings: Any, options: ServeOptions) -> None:
+    """One worker process: its own event loop, database pool and key cache."""
+    configure_logging(options.log_level, options.log_format)
+    try:
+        _run_loop(_serve_with(factory(settings), options))
+    except OSError as exc:
+        sys.exit(fail(f"{options.name} worker {os.getpid()}: {exc}"))
+
+
+def _supervise(factory: AppFactory, settings: Any, options: ServeOptions) -> int:
+    """Start the workers, restart one that crashes, forward SIGTERM/SIGINT to all of them."""
+    metrics_dir, made_dir = _metrics_dir()
+    context = multiprocessing.get_context("spawn")
+    stopping = False
+
+    def stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+
+    def start() -> tuple[BaseProcess, float]:
+        process = context.Process(target=_worker, args=(factory, settings, options), daemon=False)
+        process.start()
+        return process, time.monotonic()
+
+    workers = [start() for _ in range(options.workers)]
+    log.info("%s: %d workers on port %d", options.name, options.workers, options.port)
+    status = 0
+    try:
+        while not stopping:
+            time.sleep(0.2)
+            for index, (process, started) in enumerate(workers):
+                if process.is_alive() or stopping:
+                    continue
+                _mark_dead(process)
+                if time.monotonic() - started < START_GRACE_SECONDS:
+                    log.error("%s: a worker failed to start; stopping", options.name)
+                    stopping, status = True, 1
+                    break
+                log.warning(
+                    "%s: worker %s exited (%s); restarting",
+                    options.name,
+                    process.pid,
+                    process.exitcode,
+                )
+                workers[index] = start()
+    finally:
+        _stop_all([process for process, _ in workers])
+        if made_dir:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+    return status
+
+
+def _metrics_dir() -> tuple[str, bool]:
+    """Where the workers' metrics live: the operator's PROMETHEUS_MULTIPROC_DIR, emptied of a
+    previous run, or a fresh private directory (removed at exit)."""
+    configured = os.environ.get(MULTIPROC_ENV)
+    if configured:
+        os.makedirs(configured, exist_ok=True)
+        for name in os.listdir(configured):
+            if name.endswith(".db"):
+                os.remove(os.path.join(configured, name))
+        return configured, False
+    made = tempfile.mkdtemp(prefix="metrics-")
+    # Set before the workers start: prometheus-client picks its mode when first imported.
+    os.environ[MULTIPROC_ENV] = made
+    return made, True
+
+
+def _mark_dead(process: BaseProcess) -> None:
+    """Drop a dead worker's live gauges from the shared metrics."""
+    from prometheus_client import multiprocess
+
+    if process.pid is not None:
+        multiprocess.mark_process_dead(process.pid)  # type: ignore[no-untyped-call]
+
+
+def _stop_all(processes: list[BaseProcess]) -> None:
+    """SIGTERM every worker and wait for each to finish its in-flight requests."""
+    for process in processes:
+        if process.is_alive() and process.pid is not None:
+            os.kill(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + SHUTDOWN_TIMEOUT + 5
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+            process.join()

@@ -55,6 +55,10 @@ class Database(Executor):
         """Raise StorageUnavailable unless the database answers."""
 
     @abc.abstractmethod
+    def pool_stats(self) -> tuple[int, int]:
+        """(connections open, connections idle), for metrics."""
+
+    @abc.abstractmethod
     async def close(self) -> None:
         """Close every connection."""
 

@@ -130,5 +130,9 @@ class SQLiteDatabase(Database):
     async def ping(self) -> None:
         await self.fetch("SELECT 1")
 
+    def pool_stats(self) -> tuple[int, int]:
+        """One connection, idle unless a statement or transaction holds it."""
+        return 1, 0 if self._lock.locked() else 1
+
     async def close(self) -> None:
         await self._connection.close()

@@ -1,0 +1,137 @@
+"""Prometheus metrics: request counts and latency per route and status, the database pool, and
+whatever counters a service adds. With several worker processes, prometheus-client's
+multiprocess mode (PROMETHEUS_MULTIPROC_DIR, set by `serve --workers`) sums them at scrape."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from collections.abc import AsyncIterator, Sequence
+
+from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+from shared.db import Database
+from shared.logging import route_of
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+POOL_SAMPLE_SECONDS = 5.0
+
+
+class Metrics:
+    """One registry per application, so that several apps in one process (tests) never clash."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "http_requests_total",
+            "HTTP requests answered, by route pattern, method and status.",
+            ["route", "method", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "http_request_duration_seconds",
+            "Time from request to response, by route pattern and method.",
+            ["route", "method"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.pool = Gauge(
+            "db_pool_connections",
+            "Database connections held by the pool, by state (idle or in_use).",
+            ["state"],
+            multiprocess_mode="livesum",
+            registry=self.registry,
+        )
+        # labels() takes a lock and hashes its arguments: keep each child once.
+        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
+    def counter(self, name: str, documentation: str, labels: Sequence[str]) -> Counter:
+        """A service's own counter, in this registry."""
+        return Counter(name, documentation, list(labels), registry=self.registry)
+
+    def observe(self, route: str, method: str, status: int, seconds: float) -> None:
+        """Count one answered request and its latency."""
+        key = (route, method, status)
+        children = self._children.get(key)
+        if children is None:
+            children = (
+                self.requests.labels(route, method, str(status)),
+                self.latency.labels(route, method),
+            )
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
+
+    def render(self) -> bytes:
+        """The text exposition: this process's registry, or every worker's when multiprocess."""
+        if os.environ.get(MULTIPROC_ENV):
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+            return generate_latest(registry)
+        return generate_latest(self.registry)
+
+
+def metrics_middleware(metrics: Metrics) -> Middleware:
+    """Time and count every request by its route pattern (bounded label values)."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await handler(request)
+            status = response.status
+            return response
+        except web.HTTPException as exc:
+            status = exc.status
+            raise
+        finally:
+            metrics.observe(
+                route_of(request), request.method, status, time.perf_counter() - started
+            )
+
+    return middleware
+
+
+def metrics_handler(metrics: Metrics) -> Handler:
+    """`GET /metrics` in the Prometheus text format."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        body = await asyncio.get_running_loop().run_in_executor(None, metrics.render)
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    return handler
+
+
+async def sample_pool(metrics: Metrics, database: Database) -> None:
+    """Record the pool's idle and busy connections every few seconds."""
+    while True:
+        size, idle = database.pool_stats()
+        metrics.pool.labels("in_use").set(size - idle)
+        metrics.pool.labels("idle").set(idle)
+        await asyncio.sleep(POOL_SAMPLE_SECONDS)
+
+
+@contextlib.asynccontextmanager
+async def pool_sampler(metrics: Metrics, database: Database) -> AsyncIterator[None]:
+    """Run `sample_pool` for the lifetime of the block."""
+    task = asyncio.create_task(sample_pool(metrics, database))
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
