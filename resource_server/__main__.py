@@ -1,0 +1,3 @@
+from resource_server.cli import main
+
+raise SystemExit(main())

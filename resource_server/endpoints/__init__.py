@@ -1,0 +1,1 @@
+"""The resource server's HTTP endpoints, one module each."""

@@ -1,0 +1,36 @@
+"""Protected resource metadata (RFC 9728 §2, §3)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from resource_server.appkeys import METADATA
+from resource_server.middleware import public
+from resource_server.settings import Settings
+
+
+def build_metadata(settings: Settings) -> dict[str, Any]:
+    """RFC 9728 §2: what a client needs to get a token for this resource."""
+    return {
+        "resource": settings.identifier,  # RFC 9728 §3.3: identical to the identifier
+        "authorization_servers": [settings.issuer],
+        "scopes_supported": list(settings.scopes),
+        "bearer_methods_supported": ["header"],
+    }
+
+
+def render(document: dict[str, Any]) -> bytes:
+    return json.dumps(document, separators=(",", ":")).encode()
+
+
+@public
+async def metadata(request: web.Request) -> web.Response:
+    """GET /.well-known/oauth-protected-resource"""
+    return web.Response(
+        body=request.app[METADATA],
+        content_type="application/json",
+        headers={"Cache-Control": "public, max-age=300"},
+    )

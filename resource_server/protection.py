@@ -1,0 +1,90 @@
+"""One call protects an aiohttp application with the trusted issuer's access tokens."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import aiohttp
+from aiohttp import web
+
+from resource_server.appkeys import HTTP_CLIENT, REVOCATION, VALIDATOR
+from resource_server.jwks import JwksCache
+from resource_server.middleware import bearer_auth
+from resource_server.revocation import RevocationPoller, RevokedJtis
+from resource_server.settings import Settings
+from resource_server.validation import Policy, TokenValidator
+
+HTTP_TIMEOUT = aiohttp.ClientTimeout(total=10, connect=5)
+USER_AGENT = "resource-server"
+
+
+def protect(app: web.Application, settings: Settings) -> TokenValidator:
+    """Add the bearer middleware, the HTTP client and the key refresh to `app`."""
+    keys = JwksCache(
+        issuer=settings.issuer,
+        jwks_uri=settings.jwks_uri,
+        algorithms=settings.algorithms,
+        cooldown=settings.jwks_cooldown,
+    )
+    policy = Policy(
+        issuer=settings.issuer,
+        audience=settings.identifier,
+        algorithms=frozenset(settings.algorithms),
+        leeway=settings.leeway,
+    )
+    revoked = RevokedJtis()
+    validator = TokenValidator(policy, keys, revoked=revoked)
+    app[VALIDATOR] = validator
+    app.middlewares.append(
+        bearer_auth(validator, realm=settings.identifier, resource_metadata=settings.metadata_url)
+    )
+    app.cleanup_ctx.append(http_client)
+    app.cleanup_ctx.append(key_refresh)
+    if settings.revocation_poll_interval:
+        app[REVOCATION] = _poller(settings, revoked)
+        app.cleanup_ctx.append(revocation_polling)
+    return validator
+
+
+def _poller(settings: Settings, revoked: RevokedJtis) -> RevocationPoller:
+    if settings.client_id is None or settings.client_secret is None:
+        raise ValueError("polling the revocation feed needs client_id and client_secret")
+    return RevocationPoller(
+        issuer=settings.issuer,
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+        interval=settings.revocation_poll_interval,
+        leeway=settings.leeway,
+        revoked=revoked,
+    )
+
+
+async def http_client(app: web.Application) -> AsyncIterator[None]:
+    """The one HTTP client session the server talks to its issuer with."""
+    async with aiohttp.ClientSession(
+        timeout=HTTP_TIMEOUT, headers={"User-Agent": USER_AGENT}
+    ) as session:
+        app[HTTP_CLIENT] = session
+        yield
+
+
+async def revocation_polling(app: web.Application) -> AsyncIterator[None]:
+    """The background task that reads the issuer's revocation feed every interval."""
+    task = asyncio.create_task(app[REVOCATION].run(app[HTTP_CLIENT]))
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def key_refresh(app: web.Application) -> AsyncIterator[None]:
+    """The background task that fetches the issuer's keys, then keeps them fresh."""
+    keys = app[VALIDATOR].keys
+    task = asyncio.create_task(keys.run(app[HTTP_CLIENT]))
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    await keys.close()

@@ -1,0 +1,235 @@
+"""Access-token validation: RFC 9068 §4 on top of RFC 8725's JWT best practices."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Container, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+import jwt
+
+from resource_server.jwk import KeyId
+from resource_server.jwks import JwksCache
+from resource_server.jws import decode_part, json_object, split_compact, verify_signature
+from resource_server.token_cache import DEFAULT_SIZE, TokenCache
+from shared.errors import InvalidToken, TemporarilyUnavailable
+
+MAX_TOKEN_CHARS = 8 * 1024
+# RFC 9068 §4: `typ` is at+jwt; media types compare case-insensitively (RFC 6838 §4.2).
+ACCEPTED_TYP = frozenset({"at+jwt", "application/at+jwt"})
+# RFC 8725 §3.10, §2.8: never fetch keys named by the token; no extensions we do not know.
+FORBIDDEN_HEADER = frozenset({"jku", "x5u", "jwk", "x5c", "crit"})
+# RFC 9068 §2.2: the claims every access token carries.
+REQUIRED_CLAIMS = ("iss", "sub", "aud", "exp", "iat", "jti", "client_id")
+HEADER_CACHE_SIZE = 64
+
+
+@dataclass(frozen=True, slots=True)
+class AccessToken:
+    """A verified access token: who it speaks for, for which client, with which scopes."""
+
+    subject: str
+    client_id: str
+    scope: frozenset[str]
+    audience: tuple[str, ...]
+    jti: str
+    expires_at: int
+    claims: Mapping[str, Any]
+
+    @property
+    def scope_text(self) -> str:
+        """The `scope` claim as issued: space-separated (RFC 9068 §2.2.3)."""
+        scope = self.claims.get("scope")
+        return scope if isinstance(scope, str) else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """What a token must say to be accepted here."""
+
+    issuer: str
+    audience: str
+    algorithms: frozenset[str]
+    leeway: int = 30
+
+    def __post_init__(self) -> None:
+        for alg in self.algorithms:
+            if alg.lower() == "none" or alg.upper().startswith("HS"):
+                raise ValueError(f"algorithm {alg!r} must never be accepted (RFC 8725 §3.1)")
+
+
+@dataclass(frozen=True, slots=True)
+class _Verified:
+    token: AccessToken
+    key_id: KeyId
+
+
+def check_header(header: Mapping[str, Any], policy: Policy) -> KeyId:
+    """RFC 8725 §3.1, RFC 9068 §4: an allowed `alg`, `typ` at+jwt, a `kid`, nothing else risky."""
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg not in policy.algorithms:
+        raise InvalidToken("the token's alg is not accepted")
+    typ = header.get("typ")
+    if not isinstance(typ, str) or typ.lower() not in ACCEPTED_TYP:
+        raise InvalidToken("the token's typ must be at+jwt")
+    if FORBIDDEN_HEADER & header.keys():
+        raise InvalidToken("the token's header names a key or extension we refuse")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise InvalidToken("the token names no key")
+    return kid, alg
+
+
+def _integer(claims: Mapping[str, Any], name: str) -> int:
+    """RFC 7519 §2 NumericDate, held to integers here; a bool is not a number."""
+    value = claims[name]
+    if type(value) is not int:
+        raise InvalidToken(f"the token's {name} is not an integer")
+    return value
+
+
+def _audiences(value: Any) -> tuple[str, ...]:
+    """RFC 7519 §4.1.3: one string or an array of strings."""
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise InvalidToken("the token's aud is malformed")
+
+
+def check_claims(claims: Mapping[str, Any], policy: Policy, now: float) -> None:
+    """RFC 9068 §4: required claims, exact issuer, our audience, and the token's time window."""
+    for name in REQUIRED_CLAIMS:
+        if name not in claims:
+            raise InvalidToken(f"the token has no {name} claim")
+    if claims["iss"] != policy.issuer:
+        raise InvalidToken("the token is from another issuer")
+    if policy.audience not in _audiences(claims["aud"]):
+        raise InvalidToken("the token is for another audience")
+    if _integer(claims, "exp") <= now - policy.leeway:
+        raise InvalidToken("the token has expired")
+    if _integer(claims, "iat") > now + policy.leeway:
+        raise InvalidToken("the token is issued in the future")
+    if "nbf" in claims and _integer(claims, "nbf") > now + policy.leeway:
+        raise InvalidToken("the token is not valid yet")
+    for name in ("sub", "jti", "client_id"):
+        if not isinstance(claims[name], str) or not claims[name]:
+            raise InvalidToken(f"the token's {name} is not a string")
+    if not isinstance(claims.get("scope", ""), str):
+        raise InvalidToken("the token's scope is not a string")
+
+
+def token_from_claims(claims: dict[str, Any]) -> AccessToken:
+    """The checked claims as a value (the dict is the caller's to give away)."""
+    scope = claims.get("scope", "")
+    return AccessToken(
+        subject=claims["sub"],
+        client_id=claims["client_id"],
+        scope=frozenset(s for s in scope.split(" ") if s),  # RFC 6749 §3.3: space-delimited
+        audience=_audiences(claims["aud"]),
+        jti=claims["jti"],
+        expires_at=claims["exp"],
+        claims=MappingProxyType(claims),
+    )
+
+
+class TokenValidator:
+    """Checks bearer tokens against the policy and the issuer's keys; remembers good ones."""
+
+    def __init__(
+        self,
+        policy: Policy,
+        keys: JwksCache,
+        *,
+        revoked: Container[str] = frozenset(),
+        cache_size: int = DEFAULT_SIZE,
+    ) -> None:
+        self.policy = policy
+        self.keys = keys
+        self.verifications = 0
+        self._revoked = revoked
+        self._cache: TokenCache[_Verified] = TokenCache(cache_size)
+        # An issuer signs with few keys, so few distinct headers: each is checked once.
+        self._headers: dict[bytes, KeyId] = {}
+
+    def check(self, token: str) -> AccessToken | None:
+        """Without waiting: the verified token, or None when its `kid` is not held (then
+        `validate` may fetch keys); InvalidToken saying (to the client) what is wrong."""
+        raw, digest = _encoded(token)
+        now = time.time()
+        hit = self._cache.get(digest, now)
+        if hit is None or not self.keys.holds(hit.key_id):
+            key_id, claims, signing_input, signature = self._parse(raw, now)
+            key = self.keys.get(key_id)
+            if key is None:
+                return None
+            hit = self._verified(key, key_id, claims, signing_input, signature)
+            self._cache.put(digest, hit, hit.token.expires_at + self.policy.leeway)
+        if hit.token.jti in self._revoked:
+            raise InvalidToken("the token has been revoked")
+        return hit.token
+
+    async def validate(self, token: str) -> AccessToken:
+        """The verified token, fetching the issuer's keys again if its `kid` is new."""
+        found = self.check(token)
+        if found is not None:
+            return found
+        raw, digest = _encoded(token)
+        key_id, claims, signing_input, signature = self._parse(raw, time.time())
+        key = await self.keys.key_for(*key_id)
+        if key is None:
+            if not self.keys.ready:
+                raise TemporarilyUnavailable("the issuer's keys are not loaded yet", retry_after=1)
+            raise InvalidToken("the token is signed with an unknown key")
+        hit = self._verified(key, key_id, claims, signing_input, signature)
+        self._cache.put(digest, hit, hit.token.expires_at + self.policy.leeway)
+        if hit.token.jti in self._revoked:
+            raise InvalidToken("the token has been revoked")
+        return hit.token
+
+    def _parse(self, raw: bytes, now: float) -> tuple[KeyId, dict[str, Any], bytes, bytes]:
+        """Header and claims checked; the signing input and signature still to verify."""
+        header_part, payload_part, signature_part = split_compact(raw)
+        key_id = self._header(header_part)
+        claims = json_object(payload_part)
+        check_claims(claims, self.policy, now)
+        signature = decode_part(signature_part)
+        return key_id, claims, raw[: len(header_part) + 1 + len(payload_part)], signature
+
+    def _verified(
+        self,
+        key: jwt.PyJWK,
+        key_id: KeyId,
+        claims: dict[str, Any],
+        signing_input: bytes,
+        signature: bytes,
+    ) -> _Verified:
+        """RFC 7515 §5.2 with the key's own algorithm, which must be the header's (RFC 8725)."""
+        self.verifications += 1
+        if key.algorithm_name != key_id[1] or not verify_signature(key, signing_input, signature):
+            raise InvalidToken("the token's signature does not verify")
+        return _Verified(token_from_claims(claims), key_id)
+
+    def _header(self, part: bytes) -> KeyId:
+        """The checked header's (`kid`, `alg`), from a small memo of headers seen before."""
+        key_id = self._headers.get(part)
+        if key_id is None:
+            key_id = check_header(json_object(part), self.policy)
+            if len(self._headers) >= HEADER_CACHE_SIZE:
+                self._headers.clear()
+            self._headers[part] = key_id
+        return key_id
+
+
+def _encoded(token: str) -> tuple[bytes, bytes]:
+    """The token's bytes and their SHA-256, the key of the verified-token cache."""
+    if len(token) > MAX_TOKEN_CHARS:
+        raise InvalidToken("the token is too large")
+    try:
+        raw = token.encode("ascii")
+    except UnicodeEncodeError:
+        raise InvalidToken("the token is malformed") from None
+    return raw, hashlib.sha256(raw).digest()
