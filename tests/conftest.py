@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import threading
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -77,3 +78,19 @@ async def database_url(
     finally:
         await admin.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         await admin.close()
+
+
+def _sqlite_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if "_connection_worker_thread" in t.name}
+
+
+@pytest.fixture(autouse=True)
+def no_sqlite_connection_left_open() -> Iterator[None]:
+    """aiosqlite's worker threads are not daemons: one left open would hang the test run at
+    exit, long after the test that leaked it. Name that test instead."""
+    before = _sqlite_threads()
+    yield
+    for thread in _sqlite_threads() - before:
+        thread.join(timeout=2)
+    leaked = [t.name for t in _sqlite_threads() - before if t.is_alive()]
+    assert not leaked, f"SQLite connections left open: {leaked}"

@@ -85,11 +85,16 @@ class SQLiteDatabase(Database):
         except (OSError, sqlite3.Error) as exc:
             raise StorageUnavailable(f"sqlite: cannot open {path}: {exc}") from exc
         connection.row_factory = _dict_row  # type: ignore[assignment]
-        with _mapped():
-            await connection.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
-            await connection.execute("PRAGMA journal_mode = WAL")
-            await connection.execute("PRAGMA synchronous = NORMAL")
-            await connection.execute("PRAGMA foreign_keys = ON")
+        try:
+            with _mapped():
+                await connection.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+                await connection.execute("PRAGMA journal_mode = WAL")
+                await connection.execute("PRAGMA synchronous = NORMAL")
+                await connection.execute("PRAGMA foreign_keys = ON")
+        except BaseException:
+            # aiosqlite's worker thread is not a daemon: left open, it keeps the process alive.
+            await connection.close()
+            raise
         return cls(connection)
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
