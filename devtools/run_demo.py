@@ -1,7 +1,9 @@
-"""`make run`: start the services on the embedded default, register demo clients, show how."""
+"""`make run`: both services on the embedded default (SQLite under ./var/), two demo clients,
+and a walkthrough that works pasted as is. Ctrl-C stops both services cleanly."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import signal
@@ -9,22 +11,75 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 
-AUTH = "http://127.0.0.1:8000"
 ROOT = Path(__file__).resolve().parent.parent
+EXTRACT_TOKEN = "python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])'"
 
 
-def cli(*args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "auth_server", *args], capture_output=True, text=True, cwd=ROOT
-    )
-    if result.returncode != 0:
-        sys.exit(f"auth-server {' '.join(args[:2])} failed: {result.stderr.strip()}")
-    return result.stdout
+class Demo:
+    """The two service processes and the environment they share."""
+
+    def __init__(self, auth_port: int, resource_port: int, var: Path) -> None:
+        self.auth = f"http://127.0.0.1:{auth_port}"
+        self.resource = f"http://127.0.0.1:{resource_port}"
+        self.env = {
+            **os.environ,
+            "AUTH_PORT": str(auth_port),
+            "AUTH_DATA_DIR": str(var),
+            "AUTH_DATABASE_URL": f"sqlite:///{var.resolve()}/auth.db",
+            "AUTH_DEFAULT_AUDIENCE": self.resource,
+            "RESOURCE_PORT": str(resource_port),
+            "RESOURCE_ISSUER": self.auth,
+            "RESOURCE_DATABASE_URL": f"sqlite:///{var.resolve()}/resource.db",
+        }
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    def start(self, package: str, ready: str) -> None:
+        process = subprocess.Popen([sys.executable, "-m", package, "serve"], env=self.env)
+        self.processes.append(process)
+        wait_ready(ready, process)
+
+    def cli(self, *args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "auth_server", *args],
+            capture_output=True,
+            text=True,
+            env=self.env,
+            check=False,
+        )
+        if result.returncode != 0:
+            sys.exit(f"auth-server {' '.join(args[:2])} failed: {result.stderr.strip()}")
+        return result.stdout
+
+    def client(self, name: str, scope: str) -> dict[str, str]:
+        """The demo client of this name with a fresh secret (secrets are shown only once)."""
+        listed = json.loads(self.cli("client", "list", "--json"))
+        existing = [c for c in listed if c["client_name"] == name]
+        if existing:
+            rotated: dict[str, str] = json.loads(
+                self.cli("client", "rotate-secret", existing[0]["client_id"])
+            )
+            return rotated
+        created = json.loads(
+            self.cli("client", "create", "--name", name, "--scope", scope, "--json")
+        )
+        return {k: created[k] for k in ("client_id", "client_secret")}
+
+    def stop(self) -> None:
+        """SIGTERM both (the resource server first) and wait for each to finish."""
+        for process in reversed(self.processes):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in reversed(self.processes):
+            try:
+                process.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
-def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -38,47 +93,62 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 30) 
     sys.exit(f"{url} did not become ready within {timeout:.0f} s")
 
 
-def demo_client(name: str, scope: str) -> dict[str, str]:
-    """The demo client of this name with a fresh secret (secrets are shown only once)."""
-    existing = [c for c in json.loads(cli("client", "list", "--json")) if c["client_name"] == name]
-    if existing:
-        rotated: dict[str, str] = json.loads(
-            cli("client", "rotate-secret", existing[0]["client_id"])
-        )
-        return rotated
-    created = cli("client", "create", "--name", name, "--scope", scope, "--json")
-    return {k: v for k, v in json.loads(created).items() if k in ("client_id", "client_secret")}
-
-
-def walkthrough(client: dict[str, str]) -> str:
-    credentials = f"{client['client_id']}:{client['client_secret']}"
+def walkthrough(demo: Demo, full: dict[str, str], read_only: dict[str, str]) -> str:
+    token_request = f"curl -s -d grant_type=client_credentials {demo.auth}/token -u"
+    account = f"{demo.resource}/account"
+    ro_credentials = f"{read_only['client_id']}:{read_only['client_secret']}"
     return f"""
-Auth server ready at {AUTH} (SQLite in ./var/). Demo client '{client["client_id"]}'.
+Both services are running on SQLite under ./var/:
+  authorization server  {demo.auth}   (metadata: {demo.auth}/.well-known/oauth-authorization-server)
+  resource server       {demo.resource}   (its protected account API)
 
-Get an access token (client credentials):
+Two demo clients: '{full["client_id"]}' (scope "read write") and '{read_only["client_id"]}'
+(scope "read"). Paste these lines into another terminal:
 
-  curl -s -u '{credentials}' -d grant_type=client_credentials {AUTH}/token
+# 1. An access token for the read-write client (client credentials grant):
+TOKEN=$({token_request} '{full["client_id"]}:{full["client_secret"]}' | {EXTRACT_TOKEN})
 
-The token is an RS256 JWT (RFC 9068); its keys are at {AUTH}/jwks.json.
-Press Ctrl-C to stop.
+# 2. Read the client's own account (its subject is the client id):
+curl -s -H "Authorization: Bearer $TOKEN" {account}; echo
+
+# 3. Store something in it:
+curl -s -X PUT -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
+  -d '{{"nickname": "demo"}}' {account}; echo
+
+# 4. A read-only token may read but not write: 403 insufficient_scope.
+RO_TOKEN=$({token_request} '{ro_credentials}' | {EXTRACT_TOKEN})
+curl -s -X PUT -H "Authorization: Bearer $RO_TOKEN" -H 'Content-Type: application/json' \\
+  -d '{{"nickname": "nope"}}' -w ' HTTP %{{http_code}}\\n' {account}
+
+Signing in users (authorization code + PKCE) is shown in README.md. Press Ctrl-C to stop.
 """
 
 
-def main() -> int:
-    os.chdir(ROOT)
-    auth = subprocess.Popen([sys.executable, "-m", "auth_server", "serve"], cwd=ROOT)
+def parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--auth-port", type=int, default=8000)
+    parser.add_argument("--resource-port", type=int, default=8001)
+    parser.add_argument("--var", type=Path, default=ROOT / "var", help="where data lives")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = parse(argv)
+    options.var.mkdir(parents=True, exist_ok=True)
+    demo = Demo(options.auth_port, options.resource_port, options.var)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     try:
-        wait_ready(f"{AUTH}/readyz", auth)
-        client = demo_client("demo", "read write")
-        print(walkthrough(client), flush=True)
-        auth.wait()
+        demo.start("auth_server", f"{demo.auth}/readyz")
+        full, read_only = demo.client("demo", "read write"), demo.client("demo-readonly", "read")
+        demo.start("resource_server", f"{demo.resource}/readyz")
+        print(walkthrough(demo, full, read_only), flush=True)
+        while all(p.poll() is None for p in demo.processes):
+            time.sleep(0.5)
+        return 1
     except KeyboardInterrupt:
-        pass
+        return 0
     finally:
-        if auth.poll() is None:
-            auth.send_signal(signal.SIGTERM)
-        auth.wait(timeout=40)
-    return 0
+        demo.stop()
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Settings: parsed once, and the README's table (or the snippet awaiting it) in step."""
+"""Settings: parsed once, and the README's table in step with them."""
 
 from __future__ import annotations
 
@@ -12,15 +12,12 @@ from shared.config import SettingError
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
-SNIPPET = ROOT / "docs" / "resource_server_readme_snippet.md"
 ROW = re.compile(r"^\| `(RESOURCE_[A-Z_]+)` \| (.+?) \| (.+?) \|$", re.MULTILINE)
 
 
 def documentation() -> str:
-    """README.md once it has the resource server's table; until then, the snippet."""
-    readme = README.read_text()
-    has_table = re.search(r"^\| `RESOURCE_HOST` \|", readme, re.MULTILINE)
-    return readme if has_table else SNIPPET.read_text()
+    """The README, which documents every setting and the importable pieces."""
+    return README.read_text()
 
 
 def test_the_table_lists_every_setting_and_no_other() -> None:
