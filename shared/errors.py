@@ -10,6 +10,8 @@ class OAuthError(Exception):
 
     error: ClassVar[str] = "invalid_request"
     status: ClassVar[int] = 400
+    # Whether the connection must close after the answer (its request was not read whole).
+    close_connection: ClassVar[bool] = False
 
     def __init__(self, description: str | None = None) -> None:
         super().__init__(description or self.error)
@@ -50,6 +52,13 @@ class RequestTooLarge(InvalidRequest):
     """The body exceeds the endpoint's limit: 413."""
 
     status = 413
+
+
+class RequestTimeout(InvalidRequest):
+    """The body did not arrive in time (a slow or stalled client): 408, connection closed."""
+
+    status = 408
+    close_connection = True
 
 
 class NotFound(OAuthError):

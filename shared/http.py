@@ -17,6 +17,7 @@ from shared.errors import (
     MethodNotAllowed,
     NotFound,
     OAuthError,
+    RequestTimeout,
     RequestTooLarge,
     ServerError,
     TemporarilyUnavailable,
@@ -25,6 +26,10 @@ from shared.errors import (
 log = logging.getLogger(__name__)
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+# A client gets this long to deliver its body once the headers are in; slower is an attack
+# (or a dead link) holding a connection and a handler open.
+BODY_TIMEOUT_SECONDS = 10.0
+CHUNK_BYTES = 4096
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
@@ -40,7 +45,12 @@ def json_response(
 
 def error_response(error: OAuthError) -> web.Response:
     """Render a protocol error: its JSON body, status and headers; never cached."""
-    return json_response(error.body(), status=error.status, headers={**NO_STORE, **error.headers()})
+    response = json_response(
+        error.body(), status=error.status, headers={**NO_STORE, **error.headers()}
+    )
+    if error.close_connection:
+        response.force_close()
+    return response
 
 
 def error_from_http(exc: web.HTTPException) -> OAuthError:
@@ -80,10 +90,30 @@ async def read_form(request: web.Request) -> MultiDictProxy[str]:
     if request.content_type != FORM_CONTENT_TYPE:
         raise InvalidRequest(f"the body must be {FORM_CONTENT_TYPE}")
     try:
-        form = await request.post()
+        async with asyncio.timeout(BODY_TIMEOUT_SECONDS):
+            form = await request.post()
     except UnicodeDecodeError:
         raise InvalidRequest("the body is not valid UTF-8") from None
+    except TimeoutError:
+        raise RequestTimeout("the request body did not arrive in time") from None
     return form  # type: ignore[return-value]
+
+
+async def read_body(request: web.Request, limit: int) -> bytes:
+    """The raw body: 413 as soon as it is known to exceed `limit` bytes, 408 when it does
+    not arrive within BODY_TIMEOUT_SECONDS."""
+    if request.content_length is not None and request.content_length > limit:
+        raise RequestTooLarge(f"the body must be at most {limit} bytes")
+    body = bytearray()
+    try:
+        async with asyncio.timeout(BODY_TIMEOUT_SECONDS):
+            async for chunk in request.content.iter_chunked(CHUNK_BYTES):
+                body += chunk
+                if len(body) > limit:
+                    raise RequestTooLarge(f"the body must be at most {limit} bytes")
+    except TimeoutError:
+        raise RequestTimeout("the request body did not arrive in time") from None
+    return bytes(body)
 
 
 def single(form: MultiDictProxy[str], name: str, *, required: bool = False) -> str | None:

@@ -19,7 +19,11 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from aiohttp import web
+from aiohttp.web_protocol import RequestHandler
+from aiohttp.web_request import BaseRequest
 
+from shared.errors import InvalidRequest, ServerError
+from shared.http import error_response
 from shared.logging import ACCESS_LOGGER, AccessLogger, configure_logging
 
 log = logging.getLogger(__name__)
@@ -27,6 +31,9 @@ log = logging.getLogger(__name__)
 SHUTDOWN_TIMEOUT = 30.0
 # Large enough for any sane header; each service applies its own, smaller, token cap.
 MAX_FIELD_SIZE = 64 * 1024
+# aiohttp closes a connection that has not completed a request within this many seconds of
+# opening (or of its last response): the bound on a client that sends its headers slowly.
+KEEPALIVE_TIMEOUT = 15.0
 # A worker that dies this soon after it started is failing to start, not crashing.
 START_GRACE_SECONDS = 10.0
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -83,6 +90,55 @@ def _run_loop(main: Coroutine[Any, Any, None]) -> None:
         runner.run(main)
 
 
+class _ProtocolErrorHandler(RequestHandler):
+    """aiohttp's handler, except for requests it cannot parse (a header over the limit, a
+    malformed request line): its plain-text answer echoes the offending bytes, which may be
+    a token, and its log record holds them too. Ours is JSON, names nothing, logs the type."""
+
+    def handle_error(
+        self,
+        request: BaseRequest,
+        status: int = 500,
+        exc: BaseException | None = None,
+        message: str | None = None,
+    ) -> web.StreamResponse:
+        log.info("refused an unparseable request: %s", type(exc).__name__ if exc else status)
+        if request.writer.output_size > 0:
+            raise ConnectionError("the response had started; closing the connection")
+        if status >= 500:
+            return error_response(ServerError("an unexpected error occurred"))
+        response = error_response(InvalidRequest("the request is malformed or too large"))
+        response.force_close()
+        return response
+
+
+class _Server(web.Server):
+    def __call__(self) -> RequestHandler:
+        return _ProtocolErrorHandler(self, loop=self._loop, **self._kwargs)
+
+
+class Runner(web.AppRunner):
+    """An AppRunner whose connections answer unparseable requests without echoing them."""
+
+    async def _make_server(self) -> web.Server:
+        server = await super()._make_server()
+        server.__class__ = _Server  # same layout; only the handler factory differs
+        return server
+
+
+def runner_options(**overrides: Any) -> dict[str, Any]:
+    """The AppRunner settings of every service: header limits, timeouts, the access log."""
+    return {
+        "access_log_class": AccessLogger,
+        "access_log": logging.getLogger(ACCESS_LOGGER),
+        "shutdown_timeout": SHUTDOWN_TIMEOUT,
+        "keepalive_timeout": KEEPALIVE_TIMEOUT,
+        "max_field_size": MAX_FIELD_SIZE,
+        "max_line_size": MAX_FIELD_SIZE,
+        **overrides,
+    }
+
+
 def _serve_with(app: web.Application, options: ServeOptions) -> Coroutine[Any, Any, None]:
     return serve(
         app,
@@ -106,14 +162,7 @@ async def serve(
     """Start the app and listen; on a stop signal turn readiness off, wait the drain time,
     stop accepting, finish in-flight requests, run the app's cleanup, return."""
     lifecycle = app.get(LIFECYCLE)
-    runner = web.AppRunner(
-        app,
-        access_log_class=AccessLogger,
-        access_log=logging.getLogger(ACCESS_LOGGER),
-        shutdown_timeout=SHUTDOWN_TIMEOUT,
-        max_field_size=MAX_FIELD_SIZE,
-        max_line_size=MAX_FIELD_SIZE,
-    )
+    runner = Runner(app, **runner_options())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -10,11 +10,10 @@ from aiohttp import web
 from resource_server.appkeys import ACCOUNTS
 from resource_server.middleware import access_token, require_scope
 from resource_server.validation import AccessToken
-from shared.errors import InvalidRequest, RequestTooLarge
-from shared.http import NO_STORE, json_response
+from shared.errors import InvalidRequest
+from shared.http import NO_STORE, json_response, read_body
 
 MAX_BODY_BYTES = 16_384
-CHUNK_BYTES = 4096
 
 
 def _shape(token: AccessToken, data: dict[str, Any]) -> web.Response:
@@ -25,18 +24,6 @@ def _shape(token: AccessToken, data: dict[str, Any]) -> web.Response:
         "data": data,
     }
     return json_response(body, headers=NO_STORE)
-
-
-async def read_limited(request: web.Request, limit: int) -> bytes:
-    """The body, refused with 413 as soon as it is known to exceed `limit` bytes."""
-    if request.content_length is not None and request.content_length > limit:
-        raise RequestTooLarge(f"the body must be at most {limit} bytes")
-    body = bytearray()
-    async for chunk in request.content.iter_chunked(CHUNK_BYTES):
-        body += chunk
-        if len(body) > limit:
-            raise RequestTooLarge(f"the body must be at most {limit} bytes")
-    return bytes(body)
 
 
 def _refuse_constant(name: str) -> Any:
@@ -65,6 +52,6 @@ async def get_account(request: web.Request) -> web.Response:
 async def put_account(request: web.Request) -> web.Response:
     """PUT /account: the body is the whole new object, stored as `data`."""
     token = access_token(request)
-    data = parse_object(await read_limited(request, MAX_BODY_BYTES))
+    data = parse_object(await read_body(request, MAX_BODY_BYTES))
     await request.app[ACCOUNTS].put(token.subject, data)
     return _shape(token, data)
