@@ -15,8 +15,12 @@ from auth_server.appkeys import (
     GRANTS,
     KEYRING,
     METADATA,
+    REFRESH_TOKENS,
+    REGISTRATIONS,
+    REVOKED,
     SERVER_SECRETS,
     SETTINGS,
+    TOKEN_LOOKUP,
     USERS,
 )
 from auth_server.authorization_flow import AuthorizationFlow
@@ -31,6 +35,7 @@ from auth_server.maintenance import prune_forever
 from auth_server.pages import Csrf
 from auth_server.routes import add_routes
 from auth_server.settings import Settings
+from auth_server.token_lookup import TokenLookup
 from auth_server.tokens import AccessTokenIssuer
 from shared.http import error_middleware
 
@@ -60,6 +65,12 @@ async def storage(app: web.Application) -> AsyncIterator[None]:
         app[SERVER_SECRETS] = opened.server_secrets
         app[CLIENTS] = opened.clients
         app[USERS] = opened.users
+        app[REFRESH_TOKENS] = opened.refresh_tokens
+        app[REVOKED] = opened.revoked
+        app[REGISTRATIONS] = opened.registrations
+        app[TOKEN_LOOKUP] = TokenLookup(
+            settings.issuer, app[KEYRING], opened.refresh_tokens, opened.revoked, opened.clients
+        )
         tokens = AccessTokenIssuer(settings.issuer, settings.access_token_ttl, app[KEYRING])
         grants = install_grants(settings, opened, tokens)
         app[GRANTS] = {grant.grant_type: grant for grant in grants}

@@ -8,8 +8,12 @@ from auth_server.authorization_flow import AuthorizationFlow
 from auth_server.clients import ClientRepository
 from auth_server.grants import Grant
 from auth_server.keys import KeyRing
+from auth_server.refresh_tokens import RefreshTokens
+from auth_server.registrations import Registrations
+from auth_server.revocations import RevokedAccessTokens
 from auth_server.server_secrets import ServerSecrets
 from auth_server.settings import Settings
+from auth_server.token_lookup import TokenLookup
 from auth_server.users import UserRepository
 from shared.db import Database
 
@@ -22,3 +26,7 @@ GRANTS: web.AppKey[dict[str, Grant]] = web.AppKey("grants")
 METADATA = web.AppKey("metadata", bytes)
 AUTHORIZATION_FLOW = web.AppKey("authorization_flow", AuthorizationFlow)
 USERS = web.AppKey("users", UserRepository)
+REFRESH_TOKENS = web.AppKey("refresh_tokens", RefreshTokens)
+REVOKED = web.AppKey("revoked", RevokedAccessTokens)
+TOKEN_LOOKUP = web.AppKey("token_lookup", TokenLookup)
+REGISTRATIONS = web.AppKey("registrations", Registrations)

@@ -10,6 +10,8 @@ from auth_server.codes import AuthorizationCodes
 from auth_server.consents import Consents
 from auth_server.keys import KeyRepository
 from auth_server.refresh_tokens import RefreshTokens
+from auth_server.registrations import Registrations
+from auth_server.revocations import RevokedAccessTokens
 from auth_server.schema import COMPONENT, MIGRATIONS
 from auth_server.server_secrets import ServerSecrets
 from auth_server.sessions import Sessions
@@ -39,6 +41,8 @@ class Storage:
     codes: AuthorizationCodes
     refresh_tokens: RefreshTokens
     throttle: LoginThrottle
+    revoked: RevokedAccessTokens
+    registrations: Registrations
 
 
 async def open_storage(settings: Settings) -> Storage:
@@ -51,10 +55,11 @@ async def open_storage(settings: Settings) -> Storage:
     except BaseException:
         await database.close()
         raise
+    clients = ClientRepository(database, server_secrets)
     return Storage(
         database=database,
         server_secrets=server_secrets,
-        clients=ClientRepository(database, server_secrets),
+        clients=clients,
         keys=KeyRepository(database, server_secrets),
         users=UserRepository(database),
         sessions=Sessions(database, server_secrets, settings.session_ttl),
@@ -62,6 +67,8 @@ async def open_storage(settings: Settings) -> Storage:
         codes=AuthorizationCodes(database, server_secrets),
         refresh_tokens=RefreshTokens(database, server_secrets, settings.refresh_token_ttl),
         throttle=LoginThrottle(database),
+        revoked=RevokedAccessTokens(database),
+        registrations=Registrations(database, server_secrets, clients),
     )
 
 

@@ -1,4 +1,5 @@
-"""Client authentication at the token endpoint (RFC 6749 §2.3)."""
+"""Client authentication (RFC 6749 §2.3) at the token, revocation, introspection and feed
+endpoints."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import binascii
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
+from aiohttp import web
 from multidict import MultiDictProxy
 
+from auth_server.appkeys import CLIENTS, SERVER_SECRETS, SETTINGS
 from auth_server.clients import NONE, SECRET_BASIC, SECRET_POST, Client, ClientRepository
 from auth_server.server_secrets import ServerSecrets
 from shared.errors import InvalidClient, InvalidRequest
@@ -93,4 +96,44 @@ async def authenticate(
         )
     if not server_secrets.matches(credentials.client_secret, client.secret_digest):
         raise wrong
+    return client
+
+
+def authorization_header(request: web.Request) -> str | None:
+    """The one Authorization header, if any; two are invalid_request."""
+    values = request.headers.getall("Authorization", [])
+    if len(values) > 1:
+        raise InvalidRequest("more than one Authorization header")
+    return values[0] if values else None
+
+
+async def authenticate_request(
+    request: web.Request, form: MultiDictProxy[str], *, confidential: bool = False
+) -> Client:
+    """The client of a form POST, by any method the token endpoint accepts; with
+    `confidential`, a public client (which proves nothing) is invalid_client."""
+    app = request.app
+    realm = app[SETTINGS].issuer
+    authorization = authorization_header(request)
+    credentials = read_credentials(authorization, form, realm)
+    client = await authenticate(credentials, app[CLIENTS], app[SERVER_SECRETS], realm)
+    if confidential and client.is_public:
+        raise InvalidClient(
+            "a public client cannot authenticate here",
+            basic_realm=None if authorization is None else realm,
+        )
+    return client
+
+
+async def authenticate_basic(request: web.Request) -> Client:
+    """A confidential client by HTTP Basic alone, for requests without a form body."""
+    app = request.app
+    realm = app[SETTINGS].issuer
+    authorization = authorization_header(request)
+    if authorization is None:
+        raise InvalidClient("HTTP Basic client authentication is required", basic_realm=realm)
+    credentials = parse_basic(authorization, realm)
+    client = await authenticate(credentials, app[CLIENTS], app[SERVER_SECRETS], realm)
+    if client.is_public:
+        raise InvalidClient("a public client cannot authenticate here", basic_realm=realm)
     return client

@@ -6,9 +6,11 @@ import ipaddress
 from urllib.parse import urlsplit
 
 from auth_server.clients import (
+    AUTH_METHODS,
     AUTHORIZATION_CODE,
     CLIENT_CREDENTIALS,
     GRANT_TYPES,
+    NONE,
     REFRESH_TOKEN,
     NewClient,
 )
@@ -20,6 +22,10 @@ DEFAULT_SCOPE = ("read",)
 
 class ClientPolicyError(ValueError):
     """A registration asks for something we do not allow; the message says what."""
+
+
+class RedirectUriError(ClientPolicyError):
+    """A redirect URI is malformed or not allowed, or one is needed and none was given."""
 
 
 def is_loopback(host: str) -> bool:
@@ -38,15 +44,15 @@ def check_redirect_uri(uri: str) -> str:
         parts = urlsplit(uri)
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
-        raise ClientPolicyError(f"redirect URI is not a valid URI: {uri!r}") from None
+        raise RedirectUriError(f"redirect URI is not a valid URI: {uri!r}") from None
     if "#" in uri:
-        raise ClientPolicyError(f"redirect URI must not have a fragment: {uri!r}")
+        raise RedirectUriError(f"redirect URI must not have a fragment: {uri!r}")
     if not parts.hostname or parts.scheme not in ("https", "http"):
-        raise ClientPolicyError(f"redirect URI must be an absolute https URI: {uri!r}")
+        raise RedirectUriError(f"redirect URI must be an absolute https URI: {uri!r}")
     if parts.scheme == "http" and not is_loopback(parts.hostname):
-        raise ClientPolicyError(f"redirect URI must use https unless on loopback: {uri!r}")
+        raise RedirectUriError(f"redirect URI must use https unless on loopback: {uri!r}")
     if any(c.isspace() for c in uri):
-        raise ClientPolicyError(f"redirect URI must not contain spaces: {uri!r}")
+        raise RedirectUriError(f"redirect URI must not contain spaces: {uri!r}")
     return uri
 
 
@@ -73,6 +79,17 @@ def check_name(name: str) -> str:
     return name
 
 
+def check_auth_method(method: str, *, public: bool) -> str:
+    """RFC 7591 §2: one of the methods we serve, `none` exactly for public clients."""
+    if method not in AUTH_METHODS:
+        raise ClientPolicyError(
+            f"unsupported token_endpoint_auth_method {method!r}; use {', '.join(AUTH_METHODS)}"
+        )
+    if (method == NONE) != public:
+        raise ClientPolicyError("token_endpoint_auth_method 'none' is for public clients only")
+    return method
+
+
 def check_scope(scope: tuple[str, ...], server_scopes: tuple[str, ...]) -> tuple[str, ...]:
     for name in scope:
         if not is_scope_token(name):
@@ -95,7 +112,7 @@ def check_grant_types(
     if public and CLIENT_CREDENTIALS in grant_types:
         raise ClientPolicyError("a public client cannot use client_credentials (RFC 6749 §4.4)")
     if AUTHORIZATION_CODE in grant_types and not redirect_uris:
-        raise ClientPolicyError("authorization_code needs at least one redirect URI")
+        raise RedirectUriError("authorization_code needs at least one redirect URI")
     if not grant_types:
         raise ClientPolicyError("a client needs at least one grant type")
     return grant_types
@@ -110,9 +127,15 @@ def new_client(
     audiences: tuple[str, ...] = (),
     public: bool = False,
     introspect: bool = False,
+    token_endpoint_auth_method: str | None = None,
     server_scopes: tuple[str, ...],
 ) -> NewClient:
     """A registration checked against every rule, with SPEC's defaults filled in."""
+    if public and introspect:
+        # RFC 7662 §4: only a client that can prove who it is may introspect others' tokens.
+        raise ClientPolicyError("a public client cannot be given --introspect")
+    if token_endpoint_auth_method is not None:
+        check_auth_method(token_endpoint_auth_method, public=public)
     redirect_uris = tuple(dict.fromkeys(check_redirect_uri(u) for u in redirect_uris))
     grants = tuple(dict.fromkeys(grant_types)) or default_grant_types(
         public=public, has_redirect_uris=bool(redirect_uris)
@@ -125,4 +148,5 @@ def new_client(
         audiences=tuple(dict.fromkeys(check_audience(a) for a in audiences)),
         public=public,
         introspect=introspect,
+        token_endpoint_auth_method=token_endpoint_auth_method,
     )

@@ -10,7 +10,7 @@ from typing import Any
 
 from auth_server.scopes import format_scope
 from auth_server.server_secrets import ServerSecrets
-from shared.db import Database, Row
+from shared.db import Database, Executor, Row
 
 CLIENT_CREDENTIALS = "client_credentials"
 AUTHORIZATION_CODE = "authorization_code"
@@ -119,7 +119,7 @@ class ClientRepository:
         self._db = database
         self._secrets = server_secrets
 
-    async def create(self, new: NewClient) -> tuple[Client, str | None]:
+    async def create(self, new: NewClient, tx: Executor | None = None) -> tuple[Client, str | None]:
         """Store a client; return it with its secret in clear (shown once, never stored)."""
         secret = None if new.public else new_client_secret()
         now = int(time.time())
@@ -137,7 +137,7 @@ class ClientRepository:
             created_at=now,
             updated_at=now,
         )
-        await self._db.execute(
+        await (tx or self._db).execute(
             f"INSERT INTO clients ({_COLUMNS})"
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             *_values(client),
@@ -155,6 +155,23 @@ class ClientRepository:
             f"SELECT {_COLUMNS} FROM clients ORDER BY created_at, client_id"
         )
         return [Client.from_row(row) for row in rows]
+
+    async def update(self, client_id: str, new: NewClient) -> Client | None:
+        """RFC 7592 §2.2: replace what a client registered itself with; its id, secret,
+        audiences and introspection right stay. None if there is no such client."""
+        row = await self._db.fetchrow(
+            "UPDATE clients SET client_name = $2, token_endpoint_auth_method = $3,"
+            " grant_types = $4, scope = $5, redirect_uris = $6, updated_at = $7"
+            f" WHERE client_id = $1 RETURNING {_COLUMNS}",
+            client_id,
+            new.client_name,
+            new.token_endpoint_auth_method or (NONE if new.public else SECRET_BASIC),
+            json.dumps(list(new.grant_types)),
+            format_scope(new.scope),
+            json.dumps(list(new.redirect_uris)),
+            int(time.time()),
+        )
+        return None if row is None else Client.from_row(row)
 
     async def delete(self, client_id: str) -> bool:
         return await self._db.execute("DELETE FROM clients WHERE client_id = $1", client_id) == 1

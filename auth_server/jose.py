@@ -33,6 +33,16 @@ def rsa_public_members(key: rsa.RSAPrivateKey) -> dict[str, str]:
     return {"e": _uint(numbers.e), "kty": "RSA", "n": _uint(numbers.n)}
 
 
+def rsa_public_key(jwk: dict[str, str]) -> rsa.RSAPublicKey:
+    """The public key of an RSA JWK (RFC 7518 §6.3.1)."""
+
+    def number(member: str) -> int:
+        text = jwk[member]
+        return int.from_bytes(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)), "big")
+
+    return rsa.RSAPublicNumbers(number("e"), number("n")).public_key()
+
+
 def thumbprint(required_members: dict[str, str]) -> str:
     """RFC 7638 §3: SHA-256 over the required members, sorted, no whitespace."""
     canonical = json.dumps(required_members, sort_keys=True, separators=(",", ":"))

@@ -11,7 +11,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from auth_server.jose import JwsSigner, generate_rsa_key, public_jwk
+from auth_server.jose import JwsSigner, generate_rsa_key, public_jwk, rsa_public_key
 from auth_server.server_secrets import DecryptionFailed, ServerSecrets
 from shared.db import Database, Executor, Row
 
@@ -137,10 +137,12 @@ class KeyRepository:
 
 
 class KeyRing:
-    """The keys in memory: the one that signs, and the JWKS document, rendered once."""
+    """The keys in memory: the one that signs, the published ones that verify, and the JWKS
+    document, rendered once."""
 
     def __init__(self) -> None:
         self._signer: JwsSigner | None = None
+        self._verifiers: dict[str, rsa.RSAPublicKey] = {}
         self._jwks = b'{"keys":[]}'
 
     @property
@@ -152,6 +154,10 @@ class KeyRing:
     @property
     def loaded(self) -> bool:
         return self._signer is not None
+
+    def verification_key(self, kid: str) -> rsa.RSAPublicKey | None:
+        """The public key published under this `kid`, if any."""
+        return self._verifiers.get(kid)
 
     @property
     def jwks(self) -> bytes:
@@ -168,4 +174,5 @@ class KeyRing:
         if self._signer is None or self._signer.kid != newest.kid:
             self._signer = JwsSigner(repository.open(newest), newest.kid, newest.alg)
         published = [key.public_jwk for key in keys]
+        self._verifiers = {key.kid: rsa_public_key(key.public_jwk) for key in keys}
         self._jwks = json.dumps({"keys": published}, separators=(",", ":")).encode()

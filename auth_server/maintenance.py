@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 
+from auth_server.revocations import EXPIRY_MARGIN
 from shared.db import Database, StorageUnavailable
 
 log = logging.getLogger(__name__)
@@ -23,11 +24,13 @@ _STATEMENTS = (  # (statement, how long past $1 = now - delay a row is kept)
         86_400,
     ),
     ("DELETE FROM login_failures WHERE window_start < $1", 86_400),
+    # A deny-listed token needs no entry once resource servers would refuse it anyway.
+    ("DELETE FROM revoked_access_tokens WHERE exp < $1", EXPIRY_MARGIN),
 )
 
 
 async def prune_expired(database: Database, now: int | None = None) -> int:
-    """Delete expired codes, sessions, refresh tokens, empty families, old failure counts."""
+    """Delete expired codes, sessions, refresh tokens, families, failure counts, deny-listings."""
     moment = int(time.time()) if now is None else now
     return sum([await database.execute(sql, moment - delay) for sql, delay in _STATEMENTS])
 

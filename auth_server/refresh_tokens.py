@@ -46,6 +46,27 @@ class Spent:
     expired: bool
 
 
+@dataclass(frozen=True, slots=True)
+class RefreshTokenState:
+    """A stored refresh token as revocation and introspection see it."""
+
+    family: Family
+    created_at: int
+    expires_at: int
+    used: bool
+    user_disabled: bool
+
+    @property
+    def client_id(self) -> str:
+        return self.family.client_id
+
+    def is_active(self, now: int) -> bool:
+        """Unspent, unexpired, its family unrevoked, its user enabled: the refresh grant's rules."""
+        if self.used or self.family.revoked or self.user_disabled:
+            return False
+        return self.expires_at > now
+
+
 _FAMILY_COLUMNS = "family_id, client_id, user_id, scope, audience, auth_time, revoked_at"
 
 
@@ -130,3 +151,22 @@ class RefreshTokens:
             int(time.time()),
         )
         return changed == 1
+
+    async def find(self, token: str) -> RefreshTokenState | None:
+        """The token and its family, whatever their state; None if unknown."""
+        row = await self._db.fetchrow(
+            "SELECT f.family_id, f.client_id, f.user_id, f.scope, f.audience, f.auth_time,"
+            " f.revoked_at, r.created_at, r.expires_at, r.used_at, u.disabled"
+            " FROM refresh_tokens r JOIN token_families f ON f.family_id = r.family_id"
+            " JOIN users u ON u.user_id = f.user_id WHERE r.token_digest = $1",
+            self._secrets.digest(token),
+        )
+        if row is None:
+            return None
+        return RefreshTokenState(
+            family=Family.from_row(row),
+            created_at=int(row["created_at"]),
+            expires_at=int(row["expires_at"]),
+            used=row["used_at"] is not None,
+            user_disabled=bool(row["disabled"]),
+        )

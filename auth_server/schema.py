@@ -6,6 +6,29 @@ from shared.db import Migration
 
 COMPONENT = "auth_server"
 
+# The deny-list of revoked access tokens. `seq` orders the revocation feed; see
+# auth_server/revocations.py for why it is safe as a cursor.
+_REVOKED_ACCESS_TOKENS = """
+CREATE TABLE revoked_access_tokens (
+    seq {seq},
+    jti TEXT NOT NULL UNIQUE,
+    client_id TEXT NOT NULL,
+    exp BIGINT NOT NULL,
+    revoked_at BIGINT NOT NULL
+)
+"""
+_MIGRATION_3 = (
+    "CREATE INDEX revoked_access_tokens_exp ON revoked_access_tokens (exp)",
+    # RFC 7592 §3: the registration access token, stored only as a keyed digest.
+    """
+    CREATE TABLE registration_tokens (
+        client_id TEXT PRIMARY KEY REFERENCES clients (client_id) ON DELETE CASCADE,
+        token_digest TEXT NOT NULL UNIQUE,
+        issued_at BIGINT NOT NULL
+    )
+    """,
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -123,6 +146,21 @@ MIGRATIONS: tuple[Migration, ...] = (
                 failures INTEGER NOT NULL
             )
             """,
+        ),
+    ),
+    Migration(
+        3,
+        "revoked access tokens (the deny-list and its feed), registration access tokens",
+        # BIGSERIAL's sequence has CACHE 1, so numbers follow allocation order. SQLite's
+        # AUTOINCREMENT never reuses the number of a pruned last row, which a feed reader
+        # holding that number as its cursor would otherwise skip.
+        postgresql=(
+            _REVOKED_ACCESS_TOKENS.format(seq="BIGSERIAL PRIMARY KEY"),
+            *_MIGRATION_3,
+        ),
+        sqlite=(
+            _REVOKED_ACCESS_TOKENS.format(seq="INTEGER PRIMARY KEY AUTOINCREMENT"),
+            *_MIGRATION_3,
         ),
     ),
 )

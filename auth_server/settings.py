@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,8 +48,18 @@ OPTIONS: tuple[Option, ...] = (
         "generated into AUTH_DATA_DIR",
         secret=True,
     ),
+    Option(
+        "AUTH_REGISTRATION_TOKEN",
+        "initial access token for dynamic registration (RFC 7591); unset = registration closed",
+        None,
+        secret=True,
+    ),
     Option("AUTH_LOG_LEVEL", "debug, info, warning or error", "info"),
 )
+
+MIN_REGISTRATION_TOKEN_LENGTH = 32
+# RFC 6750 §2.1: what a Bearer credential may consist of.
+_B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +79,7 @@ class Settings:
     data_dir: Path = Path("var")
     key_encryption_key: str | None = field(default=None, repr=False)
     secret_pepper: str | None = field(default=None, repr=False)
+    registration_token: str | None = field(default=None, repr=False)
     log_level: str = "info"
 
     @property
@@ -99,6 +111,7 @@ class Settings:
             data_dir=Path(read.text("AUTH_DATA_DIR", "var")),
             key_encryption_key=read.raw("AUTH_KEY_ENCRYPTION_KEY"),
             secret_pepper=read.raw("AUTH_SECRET_PEPPER"),
+            registration_token=_registration_token(read),
             log_level=_log_level(read),
         )
 
@@ -116,3 +129,16 @@ def _log_level(read: Reader) -> str:
     if level not in LEVELS:
         raise SettingError("AUTH_LOG_LEVEL", f"expected one of {', '.join(LEVELS)}")
     return level
+
+
+def _registration_token(read: Reader) -> str | None:
+    token = read.raw("AUTH_REGISTRATION_TOKEN")
+    if token is None:
+        return None
+    if len(token) < MIN_REGISTRATION_TOKEN_LENGTH or not _B64TOKEN.fullmatch(token):
+        raise SettingError(
+            "AUTH_REGISTRATION_TOKEN",
+            f"must be at least {MIN_REGISTRATION_TOKEN_LENGTH} characters of A-Z a-z 0-9"
+            " - . _ ~ + / (openssl rand -base64 32)",
+        )
+    return token

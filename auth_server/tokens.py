@@ -1,4 +1,5 @@
-"""RFC 9068 JWT access tokens: claims built here, signed by the key ring's current key."""
+"""RFC 9068 JWT access tokens: claims built here, signed by the key ring's current key, and
+read back (for revocation and introspection) with the keys the ring publishes."""
 
 from __future__ import annotations
 
@@ -7,8 +8,14 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import jwt
+
 from auth_server.keys import KeyRing
 from auth_server.scopes import format_scope
+
+MAX_TOKEN_LENGTH = 8192
+_TYPES = ("at+jwt", "application/at+jwt")
+_REQUIRED = ["iss", "sub", "aud", "exp", "iat", "jti", "client_id"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,3 +72,67 @@ class AccessTokenIssuer:
         }
         token = self._keyring.signer.sign(claims)
         return IssuedToken(access_token=token, jti=jti, expires_in=self._ttl, scope=scope_text)
+
+
+@dataclass(frozen=True, slots=True)
+class AccessTokenClaims:
+    """The claims of an access token we signed (its signature and `iss` checked)."""
+
+    jti: str
+    client_id: str
+    sub: str
+    scope: str
+    aud: str | list[str]
+    exp: int
+    iat: int
+
+    @classmethod
+    def from_claims(cls, claims: dict[str, Any]) -> AccessTokenClaims | None:
+        """None unless every claim has the type we issue it with."""
+        strings = [claims[name] for name in ("jti", "client_id", "sub")] + [claims.get("scope")]
+        numbers = [claims["exp"], claims["iat"]]
+        aud = claims["aud"]
+        if not all(isinstance(value, str) for value in strings):
+            return None
+        if not all(type(value) is int for value in numbers):
+            return None
+        if not isinstance(aud, str) and not (
+            isinstance(aud, list) and all(isinstance(a, str) for a in aud)
+        ):
+            return None
+        return cls(
+            jti=claims["jti"],
+            client_id=claims["client_id"],
+            sub=claims["sub"],
+            scope=claims["scope"],
+            aud=aud,
+            exp=claims["exp"],
+            iat=claims["iat"],
+        )
+
+
+def read_access_token(token: str, keyring: KeyRing, issuer: str) -> AccessTokenClaims | None:
+    """Our own access token, whatever its expiry; None for anything else."""
+    if len(token) > MAX_TOKEN_LENGTH:
+        return None
+    try:
+        header = jwt.get_unverified_header(token)
+        key = keyring.verification_key(str(header.get("kid")))
+        if key is None or header.get("typ") not in _TYPES:
+            return None
+        claims = jwt.decode(
+            token,
+            key=key,
+            algorithms=["RS256"],
+            issuer=issuer,
+            # RFC 7009 §2.1 revokes a token whatever its state; callers judge expiry themselves.
+            options={
+                "verify_exp": False,
+                "verify_aud": False,
+                "verify_iat": False,
+                "require": _REQUIRED,
+            },
+        )
+    except jwt.PyJWTError:
+        return None
+    return AccessTokenClaims.from_claims(claims)

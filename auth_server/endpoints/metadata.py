@@ -15,6 +15,10 @@ PATH = "/.well-known/oauth-authorization-server"
 TOKEN_PATH = "/token"
 JWKS_PATH = "/jwks.json"
 AUTHORIZE_PATH = "/authorize"
+REVOCATION_PATH = "/revoke"
+INTROSPECTION_PATH = "/introspect"
+REVOCATION_FEED_PATH = "/revocations"
+REGISTRATION_PATH = "/register"
 
 
 def build_metadata(settings: Settings, grant_types: list[str]) -> dict[str, Any]:
@@ -39,6 +43,24 @@ def build_metadata(settings: Settings, grant_types: list[str]) -> dict[str, Any]
             "token_endpoint_auth_methods_supported": [SECRET_BASIC, SECRET_POST, NONE],
             "prompt_values_supported": ["none", "login", "consent"],
         }
+    methods = document["token_endpoint_auth_methods_supported"]
+    return document | lifecycle_metadata(settings, methods)
+
+
+def lifecycle_metadata(settings: Settings, token_auth_methods: list[str]) -> dict[str, Any]:
+    """Revocation, introspection, the revocation feed, and registration while it is open."""
+    issuer = settings.issuer
+    document: dict[str, Any] = {
+        "revocation_endpoint": issuer + REVOCATION_PATH,
+        # RFC 7009 §2.1: a public client revokes its own tokens by naming its client_id.
+        "revocation_endpoint_auth_methods_supported": token_auth_methods,
+        "introspection_endpoint": issuer + INTROSPECTION_PATH,
+        "introspection_endpoint_auth_methods_supported": [SECRET_BASIC, SECRET_POST],
+        # Our extension: resource servers poll it for revoked access tokens.
+        "revocation_feed_endpoint": issuer + REVOCATION_FEED_PATH,
+    }
+    if settings.registration_token is not None:
+        document["registration_endpoint"] = issuer + REGISTRATION_PATH
     return document
 
 

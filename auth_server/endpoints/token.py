@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from auth_server.appkeys import CLIENTS, GRANTS, SERVER_SECRETS, SETTINGS
-from auth_server.client_auth import authenticate, read_credentials
+from auth_server.appkeys import GRANTS
+from auth_server.client_auth import authenticate_request
 from auth_server.grants import TokenRequest
-from shared.errors import InvalidRequest, UnauthorizedClient, UnsupportedGrantType
+from shared.errors import UnauthorizedClient, UnsupportedGrantType
 from shared.http import NO_STORE, json_response, read_form, single
 
 
@@ -19,12 +19,7 @@ async def token(request: web.Request) -> web.Response:
     grant = app[GRANTS].get(grant_type or "")
     if grant is None:
         raise UnsupportedGrantType(f"grant type {grant_type!r} is not supported")
-    authorization = request.headers.getall("Authorization", [])
-    if len(authorization) > 1:
-        raise InvalidRequest("more than one Authorization header")
-    realm = app[SETTINGS].issuer
-    credentials = read_credentials(authorization[0] if authorization else None, form, realm)
-    client = await authenticate(credentials, app[CLIENTS], app[SERVER_SECRETS], realm)
+    client = await authenticate_request(request, form)
     if grant.grant_type not in client.grant_types:
         raise UnauthorizedClient(f"this client may not use the {grant.grant_type} grant")
     body = await grant.exchange(TokenRequest(client=client, form=form))

@@ -125,6 +125,7 @@ def test_defaults_follow_the_spec(cli_env: dict[str, str]) -> None:
         ["--redirect-uri", "http://app.example/cb"],
         ["--redirect-uri", "https://app.example/cb#frag"],
         ["--grant-type", "authorization_code"],
+        ["--public", "--introspect", "--redirect-uri", "https://app.example/cb"],
     ],
 )
 def test_refused_registrations_say_why(cli_env: dict[str, str], args: list[str]) -> None:

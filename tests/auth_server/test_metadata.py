@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 
 import pytest
+from pytest_aiohttp import AiohttpClient
 
+from auth_server import Settings, create_app
 from tests.auth_server.conftest import ISSUER, AuthClient
 
 pytestmark = pytest.mark.usefixtures("database_kind")
 
-NOT_YET = (
-    "registration_endpoint",
-    "introspection_endpoint",
-    "revocation_endpoint",
-    "device_authorization_endpoint",
-)
+NOT_YET = ("registration_endpoint", "device_authorization_endpoint")  # registration: closed
 
 
 async def test_metadata_names_only_what_is_implemented(auth_client: AuthClient) -> None:
@@ -42,6 +40,18 @@ async def test_metadata_names_only_what_is_implemented(auth_client: AuthClient) 
         "none",
     }
     assert metadata["scopes_supported"] == ["read", "write"]
+    assert metadata["revocation_endpoint"] == f"{ISSUER}/revoke"
+    assert set(metadata["revocation_endpoint_auth_methods_supported"]) == {
+        "client_secret_basic",
+        "client_secret_post",
+        "none",
+    }
+    assert metadata["introspection_endpoint"] == f"{ISSUER}/introspect"
+    assert set(metadata["introspection_endpoint_auth_methods_supported"]) == {
+        "client_secret_basic",
+        "client_secret_post",
+    }
+    assert metadata["revocation_feed_endpoint"] == f"{ISSUER}/revocations"
     for absent in NOT_YET:
         assert absent not in metadata
 
@@ -52,6 +62,24 @@ async def test_every_advertised_endpoint_answers(auth_client: AuthClient) -> Non
     assert jwks.status == 200
     token = await auth_client.post(metadata["token_endpoint"].removeprefix(ISSUER), data={})
     assert token.status == 400  # there, and answering in protocol form
+    for name in ("revocation_endpoint", "introspection_endpoint"):
+        response = await auth_client.post(metadata[name].removeprefix(ISSUER), data={"token": "t"})
+        assert response.status == 401, name  # there, and asking for client authentication
+        assert (await response.json())["error"] == "invalid_client"
+    feed = await auth_client.get(metadata["revocation_feed_endpoint"].removeprefix(ISSUER))
+    assert feed.status == 401
+    assert (await feed.json())["error"] == "invalid_client"
+
+
+async def test_registration_is_listed_once_open(
+    aiohttp_client: AiohttpClient, auth_settings: Settings
+) -> None:
+    settings = dataclasses.replace(auth_settings, registration_token="t" * 43)
+    http = await aiohttp_client(create_app(settings))
+    metadata = await (await http.get("/.well-known/oauth-authorization-server")).json()
+    assert metadata["registration_endpoint"] == f"{ISSUER}/register"
+    response = await http.post("/register", json={})
+    assert response.status == 401  # there, and asking for the initial access token
 
 
 def thumbprint(jwk: dict[str, str]) -> str:

@@ -48,6 +48,8 @@ def test_flag_wins_over_environment() -> None:
         ("AUTH_SCOPES", 'read "quoted"'),
         ("AUTH_LOG_LEVEL", "loud"),
         ("AUTH_DATABASE_URL", "sqlite://"),
+        ("AUTH_REGISTRATION_TOKEN", "too-short"),
+        ("AUTH_REGISTRATION_TOKEN", "has a space in it, which Bearer cannot carry"),
     ],
 )
 def test_bad_values_name_the_setting(name: str, value: str) -> None:
@@ -55,3 +57,11 @@ def test_bad_values_name_the_setting(name: str, value: str) -> None:
         Settings.from_env({name: value})
     assert caught.value.name == name
     assert str(caught.value).startswith(name)
+
+
+def test_registration_is_closed_unless_a_token_is_set() -> None:
+    assert Settings.from_env({}).registration_token is None
+    token = "x" * 32
+    settings = Settings.from_env({}, {"AUTH_REGISTRATION_TOKEN": token})
+    assert settings.registration_token == token
+    assert token not in repr(settings)
