@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: venv chromium run test lint typecheck unit lock clean
+.PHONY: venv chromium run test lint typecheck unit lock compose-secrets clean wrk bench
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -40,10 +40,36 @@ unit: venv chromium
 
 test: lint typecheck unit
 
+# The load generator of `make bench`: Debian's wrk, installed when missing.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+		echo "installing Debian's wrk for the benchmark"; \
+		if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+		$$sudo apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq wrk >/dev/null; }
+
+# Throughput and latency of both services against ceilings measured in the same run
+# (issue 8); results in bench/results/, the table for the README in bench/README_table.md.
+bench: venv wrk
+	$(BIN)/python -m devtools.bench
+
 # Re-pin every dependency after changing pyproject.toml.
 lock: venv
 	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o constraints.txt
+
+# Fresh secrets for compose.yaml (never committed): database password and URLs, the key
+# encryption key and the secret pepper. Existing files are kept. The directory is private;
+# the files stay readable so that the containers' unprivileged user can read their mounts.
+compose-secrets:
+	@mkdir -p -m 700 deploy/secrets && cd deploy/secrets && \
+	[ -s postgres_password ] || $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(24))' > postgres_password; \
+	pw=$$(cat postgres_password); \
+	[ -s auth_database_url ] || echo "postgresql://oauth:$$pw@postgres:5432/oauth" > auth_database_url; \
+	[ -s resource_database_url ] || echo "postgresql://oauth:$$pw@postgres:5432/oauth" > resource_database_url; \
+	for f in auth_key_encryption_key auth_secret_pepper; do [ -s $$f ] || \
+		$(PYTHON) -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())' > $$f; done; \
+	echo "secrets in deploy/secrets/: docker compose up --build"
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
