@@ -15,12 +15,14 @@ from auth_server.appkeys import (
     GRANTS,
     KEYRING,
     METADATA,
+    METRICS,
     REFRESH_TOKENS,
     REGISTRATIONS,
     REVOKED,
     SERVER_SECRETS,
     SETTINGS,
     TOKEN_LOOKUP,
+    TOKENS_ISSUED,
     USERS,
 )
 from auth_server.authorization_flow import AuthorizationFlow
@@ -38,6 +40,9 @@ from auth_server.settings import Settings
 from auth_server.token_lookup import TokenLookup
 from auth_server.tokens import AccessTokenIssuer
 from shared.http import error_middleware
+from shared.metrics import Metrics, metrics_middleware, pool_sampler
+from shared.request_context import request_id_middleware
+from shared.serve import LIFECYCLE, Lifecycle
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -45,8 +50,17 @@ MAX_BODY_BYTES = 64 * 1024
 def create_app(settings: Settings | None = None) -> web.Application:
     """The authorization server; storage opens when the app starts."""
     settings = settings or Settings.from_env()
-    app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY_BYTES)
+    metrics = Metrics()
+    app = web.Application(
+        middlewares=[request_id_middleware, metrics_middleware(metrics), error_middleware],
+        client_max_size=MAX_BODY_BYTES,
+    )
     app[SETTINGS] = settings
+    app[METRICS] = metrics
+    app[TOKENS_ISSUED] = metrics.counter(
+        "oauth_tokens_issued_total", "Access tokens issued, by grant type.", ["grant_type"]
+    )
+    app[LIFECYCLE] = Lifecycle()
     app[KEYRING] = KeyRing()
     app.cleanup_ctx.append(storage)
     app.cleanup_ctx.append(pruning)
@@ -85,7 +99,8 @@ async def storage(app: web.Application) -> AsyncIterator[None]:
             csrf=Csrf(opened.server_secrets, secure=settings.secure_cookies),
         )
         app[METADATA] = render(build_metadata(settings, [g.grant_type for g in grants]))
-        yield
+        async with pool_sampler(app[METRICS], opened.database):
+            yield
     finally:
         await opened.database.close()
 

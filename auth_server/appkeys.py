@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiohttp import web
+from prometheus_client import Counter
 
 from auth_server.authorization_flow import AuthorizationFlow
 from auth_server.clients import ClientRepository
@@ -16,6 +17,7 @@ from auth_server.settings import Settings
 from auth_server.token_lookup import TokenLookup
 from auth_server.users import UserRepository
 from shared.db import Database
+from shared.metrics import Metrics
 
 SETTINGS = web.AppKey("settings", Settings)
 KEYRING = web.AppKey("keyring", KeyRing)
@@ -30,3 +32,5 @@ REFRESH_TOKENS = web.AppKey("refresh_tokens", RefreshTokens)
 REVOKED = web.AppKey("revoked", RevokedAccessTokens)
 TOKEN_LOOKUP = web.AppKey("token_lookup", TokenLookup)
 REGISTRATIONS = web.AppKey("registrations", Registrations)
+METRICS = web.AppKey("metrics", Metrics)
+TOKENS_ISSUED = web.AppKey("tokens_issued", Counter)

@@ -19,7 +19,9 @@ from auth_server.users import UserPolicyError
 from shared.config import SettingError, add_flags
 from shared.db import Conflict, StorageUnavailable, redact_url
 from shared.logging import configure_logging
-from shared.serve import fail, serve
+from shared.serve import ServeOptions, fail, run
+
+MAX_WORKERS = 64
 
 Command = Callable[[argparse.Namespace, Settings, Storage], Awaitable[int]]
 
@@ -34,7 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="auth-server", description="OAuth 2 authorization server")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve_cmd = commands.add_parser("serve", parents=[settings], help="run the server")
-    serve_cmd.add_argument("--workers", type=int, default=1, help="processes (default 1)")
+    serve_cmd.add_argument(
+        "--workers", type=int, default=1, help="processes sharing the port (default 1)"
+    )
     commands.add_parser("migrate", parents=[settings], help="create or upgrade the schema")
     _client_parsers(commands.add_parser("client", help="manage clients"), settings)
     _user_parsers(commands.add_parser("user", help="manage users (resource owners)"), settings)
@@ -79,15 +83,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env(flags=vars(args))
     except SettingError as exc:
         return fail(str(exc), 2)
-    configure_logging(settings.log_level if args.command == "serve" else "warning")
+    if args.command == "serve" and not 1 <= args.workers <= MAX_WORKERS:
+        return fail(f"--workers: must be between 1 and {MAX_WORKERS}", 2)
+    level = settings.log_level if args.command == "serve" else "warning"
+    configure_logging(level, settings.log_format)
     try:
         if args.command == "serve":
-            if args.workers != 1:
-                return fail("--workers: only 1 is supported so far", 2)
-            asyncio.run(
-                serve(create_app(settings), settings.host, settings.port, name="auth-server")
-            )
-            return 0
+            return run(create_app, settings, _serve_options(settings, args.workers))
         return asyncio.run(_with_storage(settings, args, _COMMANDS[_command_name(args)]))
     except SettingError as exc:
         return fail(str(exc), 2)
@@ -97,6 +99,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(str(exc))
     except OSError as exc:
         return fail(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}")
+
+
+def _serve_options(settings: Settings, workers: int) -> ServeOptions:
+    return ServeOptions(
+        name="auth-server",
+        host=settings.host,
+        port=settings.port,
+        workers=workers,
+        log_level=settings.log_level,
+        log_format=settings.log_format,
+    )
 
 
 def _command_name(args: argparse.Namespace) -> str:

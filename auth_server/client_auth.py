@@ -16,6 +16,7 @@ from auth_server.clients import NONE, SECRET_BASIC, SECRET_POST, Client, ClientR
 from auth_server.server_secrets import ServerSecrets
 from shared.errors import InvalidClient, InvalidRequest
 from shared.http import single
+from shared.request_context import set_client_id
 
 MAX_CREDENTIAL_LENGTH = 1024
 
@@ -122,6 +123,7 @@ async def authenticate_request(
             "a public client cannot authenticate here",
             basic_realm=None if authorization is None else realm,
         )
+    set_client_id(request, client.client_id)
     return client
 
 

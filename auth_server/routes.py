@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from auth_server.appkeys import SETTINGS
+from auth_server.appkeys import METRICS, SETTINGS
 from auth_server.endpoints import (
     authorize,
     client_configuration,
@@ -17,6 +17,7 @@ from auth_server.endpoints import (
     revocation_feed,
     token,
 )
+from shared.metrics import metrics_handler
 
 
 def add_routes(app: web.Application) -> None:
@@ -36,3 +37,4 @@ def add_routes(app: web.Application) -> None:
         app.router.add_delete(configuration, client_configuration.delete_configuration)
     app.router.add_get("/healthz", health.healthz)
     app.router.add_get("/readyz", health.readyz)
+    app.router.add_get("/metrics", metrics_handler(app[METRICS]))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from auth_server.scopes import is_scope_token
 from shared.config import Option, Reader, SettingError, url_host
-from shared.logging import LEVELS
+from shared.logging import FORMATS, LEVELS
 
 DAY = 86_400
 
@@ -28,6 +28,8 @@ OPTIONS: tuple[Option, ...] = (
         "sqlite:///var/auth.db",
     ),
     Option("AUTH_ACCESS_TOKEN_TTL", "access token lifetime, seconds", "900"),
+    Option("AUTH_REFRESH_TOKEN_TTL", "refresh token lifetime, seconds", "2592000"),
+    Option("AUTH_SESSION_TTL", "how long a sign-in lasts in the browser, seconds", "28800"),
     Option(
         "AUTH_DEFAULT_AUDIENCE",
         "`aud` when a token request names no `resource`",
@@ -55,6 +57,7 @@ OPTIONS: tuple[Option, ...] = (
         secret=True,
     ),
     Option("AUTH_LOG_LEVEL", "debug, info, warning or error", "info"),
+    Option("AUTH_LOG_FORMAT", "text (for people) or json (one object per line)", "text"),
 )
 
 MIN_REGISTRATION_TOKEN_LENGTH = 32
@@ -81,6 +84,7 @@ class Settings:
     secret_pepper: str | None = field(default=None, repr=False)
     registration_token: str | None = field(default=None, repr=False)
     log_level: str = "info"
+    log_format: str = "text"
 
     @property
     def secure_cookies(self) -> bool:
@@ -113,6 +117,7 @@ class Settings:
             secret_pepper=read.raw("AUTH_SECRET_PEPPER"),
             registration_token=_registration_token(read),
             log_level=_log_level(read),
+            log_format=_log_format(read),
         )
 
 
@@ -129,6 +134,13 @@ def _log_level(read: Reader) -> str:
     if level not in LEVELS:
         raise SettingError("AUTH_LOG_LEVEL", f"expected one of {', '.join(LEVELS)}")
     return level
+
+
+def _log_format(read: Reader) -> str:
+    fmt = read.text("AUTH_LOG_FORMAT", "text").lower()
+    if fmt not in FORMATS:
+        raise SettingError("AUTH_LOG_FORMAT", f"expected one of {', '.join(FORMATS)}")
+    return fmt
 
 
 def _registration_token(read: Reader) -> str | None:

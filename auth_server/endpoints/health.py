@@ -9,6 +9,7 @@ from aiohttp import web
 from auth_server.appkeys import DATABASE, KEYRING
 from shared.db import StorageUnavailable
 from shared.http import json_response
+from shared.serve import LIFECYCLE
 
 READY_TIMEOUT = 2.0
 
@@ -21,6 +22,8 @@ async def healthz(request: web.Request) -> web.Response:
 async def readyz(request: web.Request) -> web.Response:
     """GET /readyz: the database answers and a signing key is loaded."""
     problems = []
+    if request.app[LIFECYCLE].draining:
+        problems.append("stopping")
     if not request.app[KEYRING].loaded:
         problems.append("no signing key loaded")
     try:

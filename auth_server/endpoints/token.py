@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from auth_server.appkeys import GRANTS
+from auth_server.appkeys import GRANTS, TOKENS_ISSUED
 from auth_server.client_auth import authenticate_request
 from auth_server.grants import TokenRequest
 from shared.errors import UnauthorizedClient, UnsupportedGrantType
@@ -23,4 +23,5 @@ async def token(request: web.Request) -> web.Response:
     if grant.grant_type not in client.grant_types:
         raise UnauthorizedClient(f"this client may not use the {grant.grant_type} grant")
     body = await grant.exchange(TokenRequest(client=client, form=form))
+    app[TOKENS_ISSUED].labels(grant.grant_type).inc()
     return json_response(body, headers=NO_STORE)
