@@ -10,6 +10,7 @@ from aiohttp import web
 
 from auth_server.appkeys import (
     AUTHORIZATION_FLOW,
+    CLIENT_THROTTLE,
     CLIENTS,
     DATABASE,
     GRANTS,
@@ -27,6 +28,7 @@ from auth_server.appkeys import (
 )
 from auth_server.authorization_flow import AuthorizationFlow
 from auth_server.bootstrap import Storage, open_storage
+from auth_server.client_throttle import ClientAuthThrottle
 from auth_server.endpoints.metadata import build_metadata, render
 from auth_server.grants import Grant
 from auth_server.grants.authorization_code import AuthorizationCodeGrant
@@ -61,6 +63,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
         "oauth_tokens_issued_total", "Access tokens issued, by grant type.", ["grant_type"]
     )
     app[LIFECYCLE] = Lifecycle()
+    app[CLIENT_THROTTLE] = ClientAuthThrottle()
     app[KEYRING] = KeyRing()
     app.cleanup_ctx.append(storage)
     app.cleanup_ctx.append(pruning)

@@ -6,6 +6,7 @@ from aiohttp import web
 from prometheus_client import Counter
 
 from auth_server.authorization_flow import AuthorizationFlow
+from auth_server.client_throttle import ClientAuthThrottle
 from auth_server.clients import ClientRepository
 from auth_server.grants import Grant
 from auth_server.keys import KeyRing
@@ -34,3 +35,4 @@ TOKEN_LOOKUP = web.AppKey("token_lookup", TokenLookup)
 REGISTRATIONS = web.AppKey("registrations", Registrations)
 METRICS = web.AppKey("metrics", Metrics)
 TOKENS_ISSUED = web.AppKey("tokens_issued", Counter)
+CLIENT_THROTTLE = web.AppKey("client_throttle", ClientAuthThrottle)

@@ -11,7 +11,7 @@ from urllib.parse import unquote_plus
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from auth_server.appkeys import CLIENTS, SERVER_SECRETS, SETTINGS
+from auth_server.appkeys import CLIENT_THROTTLE, CLIENTS, SERVER_SECRETS, SETTINGS
 from auth_server.clients import NONE, SECRET_BASIC, SECRET_POST, Client, ClientRepository
 from auth_server.server_secrets import ServerSecrets
 from shared.errors import InvalidClient, InvalidRequest
@@ -117,7 +117,7 @@ async def authenticate_request(
     realm = app[SETTINGS].issuer
     authorization = authorization_header(request)
     credentials = read_credentials(authorization, form, realm)
-    client = await authenticate(credentials, app[CLIENTS], app[SERVER_SECRETS], realm)
+    client = await _throttled(request, credentials, realm)
     if confidential and client.is_public:
         raise InvalidClient(
             "a public client cannot authenticate here",
@@ -135,7 +135,21 @@ async def authenticate_basic(request: web.Request) -> Client:
     if authorization is None:
         raise InvalidClient("HTTP Basic client authentication is required", basic_realm=realm)
     credentials = parse_basic(authorization, realm)
-    client = await authenticate(credentials, app[CLIENTS], app[SERVER_SECRETS], realm)
+    client = await _throttled(request, credentials, realm)
     if client.is_public:
         raise InvalidClient("a public client cannot authenticate here", basic_realm=realm)
     return client
+
+
+async def _throttled(request: web.Request, credentials: Credentials | None, realm: str) -> Client:
+    """`authenticate`, refused with 429 for an address that keeps failing as this client."""
+    app = request.app
+    if credentials is None:
+        return await authenticate(credentials, app[CLIENTS], app[SERVER_SECRETS], realm)
+    address = request.remote or "unknown"
+    app[CLIENT_THROTTLE].check(address, credentials.client_id)
+    try:
+        return await authenticate(credentials, app[CLIENTS], app[SERVER_SECRETS], realm)
+    except InvalidClient:
+        app[CLIENT_THROTTLE].failed(address, credentials.client_id)
+        raise

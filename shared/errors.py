@@ -135,6 +135,20 @@ class TemporarilyUnavailable(OAuthError):
         return {"Retry-After": str(self.retry_after)}
 
 
+class TooManyAttempts(OAuthError):
+    """Too many failed attempts from one place: 429 with Retry-After (RFC 6585 §4)."""
+
+    error = "temporarily_unavailable"
+    status = 429
+
+    def __init__(self, description: str | None = None, *, retry_after: int = 60) -> None:
+        super().__init__(description)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
 class BearerError(OAuthError):
     """RFC 6750 §3: an error about the access token, answered with a Bearer challenge."""
 
