@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from multidict import MultiDictProxy
@@ -39,8 +41,19 @@ def json_response(
     status: int = 200,
     headers: Mapping[str, str] | None = None,
 ) -> web.Response:
-    """A JSON response (compact, UTF-8)."""
-    return web.json_response(body, status=status, headers=headers)
+    """A JSON response (compact, UTF-8), encoded by orjson: several times faster than json."""
+    try:
+        encoded = orjson.dumps(body)
+    except orjson.JSONEncodeError:
+        # orjson refuses lone surrogates, which JSON text can carry escaped (RFC 8259 §7).
+        encoded = json.dumps(body, separators=(",", ":")).encode()
+    return web.Response(
+        body=encoded,
+        status=status,
+        headers=headers,
+        content_type="application/json",
+        charset="utf-8",
+    )
 
 
 def error_response(error: OAuthError) -> web.Response:

@@ -55,6 +55,13 @@ class _Connection(Executor):
             return _count(await self._connection.execute(sql, *args))
 
 
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """Release without asyncpg's default reset (`RESET ALL; UNLISTEN *; CLOSE ALL;
+    pg_advisory_unlock_all()`), a round trip per query: this layer leaves no session state
+    behind (its locks are transaction-scoped, it never LISTENs, SETs or holds cursors).
+    asyncpg still rolls back any transaction left open before calling this."""
+
+
 class PostgresDatabase(Database):
     """An asyncpg pool behind the Database interface."""
 
@@ -71,7 +78,11 @@ class PostgresDatabase(Database):
         with _mapped():
             pool = await asyncio.wait_for(
                 asyncpg.create_pool(
-                    url, min_size=min_size, max_size=max_size, command_timeout=command_timeout
+                    url,
+                    min_size=min_size,
+                    max_size=max_size,
+                    command_timeout=command_timeout,
+                    reset=_keep_session,
                 ),
                 timeout=command_timeout,
             )
