@@ -57,12 +57,14 @@ class JwksCache:
         cooldown: float,
         jwks_uri: str | None = None,
         clock: Callable[[], float] = time.monotonic,
+        on_fetch: Callable[[bool], None] | None = None,
     ) -> None:
         self._issuer = issuer
         self._algorithms = tuple(algorithms)
         self._cooldown = cooldown
         self._jwks_uri = jwks_uri
         self._clock = clock
+        self._on_fetch = on_fetch
         self._keys: KeySet = KeySet({}, frozenset(), ())
         self._session: aiohttp.ClientSession | None = None
         self._inflight: asyncio.Task[bool] | None = None
@@ -152,7 +154,11 @@ class JwksCache:
                 raise FetchError(f"{jwks_uri}: no usable key ({'; '.join(keys.skipped)})")
         except (FetchError, ValueError) as exc:
             self._note_failure(str(exc))
+            if self._on_fetch is not None:
+                self._on_fetch(False)
             return False
+        if self._on_fetch is not None:
+            self._on_fetch(True)
         if keys.keys.keys() != self._keys.keys.keys():
             held = ", ".join(f"{kid} ({alg})" for kid, alg in sorted(keys.keys))
             log.info("holding keys %s from %s", held, jwks_uri)

@@ -77,8 +77,15 @@ def _one_credential(credentials: str) -> str:
     return token
 
 
-def bearer_auth(validator: TokenValidator, *, realm: str, resource_metadata: str) -> Middleware:
-    """A middleware that admits a request to a non-public route only with a valid token."""
+def bearer_auth(
+    validator: TokenValidator,
+    *,
+    realm: str,
+    resource_metadata: str,
+    on_refusal: Callable[[BearerError], None] | None = None,
+) -> Middleware:
+    """A middleware that admits a request to a non-public route only with a valid token;
+    `on_refusal` hears of every refusal (for metrics)."""
     # RFC 6750 §3 and RFC 9728 §5.1: every challenge names the realm and the metadata URL.
     challenge = {"realm": realm, "resource_metadata": resource_metadata}
 
@@ -94,6 +101,8 @@ def bearer_auth(validator: TokenValidator, *, realm: str, resource_metadata: str
             if access is None:
                 access = await validator.validate(token)
         except BearerError as exc:
+            if on_refusal is not None:
+                on_refusal(exc)
             return error_response(exc.with_challenge(**challenge))
         except OAuthError as exc:
             return error_response(exc)
@@ -102,6 +111,8 @@ def bearer_auth(validator: TokenValidator, *, realm: str, resource_metadata: str
         try:
             return await handler(request)
         except BearerError as exc:
+            if on_refusal is not None:
+                on_refusal(exc)
             return error_response(exc.with_challenge(**challenge))
 
     return authenticate

@@ -4,29 +4,34 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import aiohttp
 from aiohttp import web
 
-from resource_server.appkeys import HTTP_CLIENT, REVOCATION, VALIDATOR
+from resource_server.appkeys import HTTP_CLIENT, METRICS, REVOCATION, VALIDATOR
 from resource_server.jwks import JwksCache
 from resource_server.middleware import bearer_auth
 from resource_server.revocation import RevocationPoller, RevokedJtis
 from resource_server.settings import Settings
 from resource_server.validation import Policy, TokenValidator
+from shared.errors import BearerError
+from shared.metrics import Metrics
 
 HTTP_TIMEOUT = aiohttp.ClientTimeout(total=10, connect=5)
 USER_AGENT = "resource-server"
 
 
 def protect(app: web.Application, settings: Settings) -> TokenValidator:
-    """Add the bearer middleware, the HTTP client and the key refresh to `app`."""
+    """Add the bearer middleware, the HTTP client and the key refresh to `app`; with
+    `METRICS` set, count refusals by reason and JWKS fetches by outcome."""
+    on_refusal, on_fetch = _counters(app.get(METRICS))
     keys = JwksCache(
         issuer=settings.issuer,
         jwks_uri=settings.jwks_uri,
         algorithms=settings.algorithms,
         cooldown=settings.jwks_cooldown,
+        on_fetch=on_fetch,
     )
     policy = Policy(
         issuer=settings.issuer,
@@ -38,7 +43,12 @@ def protect(app: web.Application, settings: Settings) -> TokenValidator:
     validator = TokenValidator(policy, keys, revoked=revoked)
     app[VALIDATOR] = validator
     app.middlewares.append(
-        bearer_auth(validator, realm=settings.identifier, resource_metadata=settings.metadata_url)
+        bearer_auth(
+            validator,
+            realm=settings.identifier,
+            resource_metadata=settings.metadata_url,
+            on_refusal=on_refusal,
+        )
     )
     app.cleanup_ctx.append(http_client)
     app.cleanup_ctx.append(key_refresh)
@@ -46,6 +56,30 @@ def protect(app: web.Application, settings: Settings) -> TokenValidator:
         app[REVOCATION] = _poller(settings, revoked)
         app.cleanup_ctx.append(revocation_polling)
     return validator
+
+
+def _counters(
+    metrics: Metrics | None,
+) -> tuple[Callable[[BearerError], None] | None, Callable[[bool], None] | None]:
+    """Callbacks that count refused tokens (by error and its fixed description) and fetches."""
+    if metrics is None:
+        return None, None
+    refused = metrics.counter(
+        "resource_token_validation_failures_total",
+        "Requests refused by the bearer check, by error code and reason.",
+        ["error", "reason"],
+    )
+    fetched = metrics.counter(
+        "resource_jwks_fetches_total", "Fetches of the issuer's JWKS, by outcome.", ["outcome"]
+    )
+
+    def on_refusal(exc: BearerError) -> None:
+        refused.labels(exc.error, exc.description or exc.error).inc()
+
+    def on_fetch(ok: bool) -> None:
+        fetched.labels("ok" if ok else "failed").inc()
+
+    return on_refusal, on_fetch
 
 
 def _poller(settings: Settings, revoked: RevokedJtis) -> RevocationPoller:
