@@ -34,6 +34,9 @@ from auth_server.grants import Grant
 from auth_server.grants.authorization_code import AuthorizationCodeGrant
 from auth_server.grants.client_credentials import ClientCredentialsGrant
 from auth_server.grants.refresh_token import RefreshTokenGrant
+from auth_server.key_rotation import KeyMaintenance
+from auth_server.key_schedule import RotationPolicy
+from auth_server.key_store import KeyRepository
 from auth_server.keys import KeyRing
 from auth_server.maintenance import prune_forever
 from auth_server.pages import Csrf
@@ -67,6 +70,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[KEYRING] = KeyRing()
     app.cleanup_ctx.append(storage)
     app.cleanup_ctx.append(pruning)
+    app.cleanup_ctx.append(key_maintenance)
     add_routes(app)
     return app
 
@@ -76,7 +80,7 @@ async def storage(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     opened = await open_storage(settings)
     try:
-        await opened.keys.ensure_current()
+        await opened.keys.ensure_current(settings.signing_alg)
         await app[KEYRING].load(opened.keys)
         app[DATABASE] = opened.database
         app[SERVER_SECRETS] = opened.server_secrets
@@ -111,6 +115,17 @@ async def storage(app: web.Application) -> AsyncIterator[None]:
 async def pruning(app: web.Application) -> AsyncIterator[None]:
     """The background task that deletes expired rows."""
     task = asyncio.create_task(prune_forever(app[DATABASE]))
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def key_maintenance(app: web.Application) -> AsyncIterator[None]:
+    """The background task that reloads the key ring and makes scheduled key changes."""
+    repository = KeyRepository(app[DATABASE], app[SERVER_SECRETS])
+    policy = RotationPolicy.from_settings(app[SETTINGS])
+    task = asyncio.create_task(KeyMaintenance(repository, app[KEYRING], policy).run())
     yield
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from auth_server.clients import ClientRepository
 from auth_server.codes import AuthorizationCodes
 from auth_server.consents import Consents
-from auth_server.keys import KeyRepository
+from auth_server.key_store import KeyRepository
 from auth_server.refresh_tokens import RefreshTokens
 from auth_server.registrations import Registrations
 from auth_server.revocations import RevokedAccessTokens

@@ -1,4 +1,4 @@
-"""`auth-server`: serve, migrate, and manage clients from the command line."""
+"""`auth-server`: serve, migrate, and manage clients, users and keys from the command line."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any
 from auth_server.app import create_app
 from auth_server.bootstrap import SecretMismatch, Storage, open_storage
 from auth_server.client_policy import ClientPolicyError, new_client
+from auth_server.key_commands import KEY_COMMANDS, add_key_parsers
 from auth_server.keys import KeyUnavailable
 from auth_server.settings import OPTIONS, Settings
 from auth_server.users import UserPolicyError
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", parents=[settings], help="create or upgrade the schema")
     _client_parsers(commands.add_parser("client", help="manage clients"), settings)
     _user_parsers(commands.add_parser("user", help="manage users (resource owners)"), settings)
+    add_key_parsers(commands, settings)
     return parser
 
 
@@ -270,6 +272,7 @@ _COMMANDS: dict[str, Command] = {
     "user list": _user_list,
     "user disable": _user_disable,
     "user enable": _user_enable,
+    **KEY_COMMANDS,
 }
 
 

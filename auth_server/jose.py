@@ -1,16 +1,26 @@
-"""The JOSE pieces we need: public JWKs, RFC 7638 thumbprints and compact JWS signing."""
+"""The JOSE pieces we need: public JWKs, RFC 7638 thumbprints and compact JWS signing
+with RS256, PS256 or ES256."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 RSA_KEY_BITS = 2048
+EC_CURVE = "P-256"
+SIGNING_ALGORITHMS = ("RS256", "PS256", "ES256")
+_RSA_ALGORITHMS = ("RS256", "PS256")
+_P256_BYTES = 32
+
+PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
 
 
 def b64url(data: bytes) -> str:
@@ -18,8 +28,17 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def _uint(value: int) -> str:
-    return b64url(value.to_bytes((value.bit_length() + 7) // 8 or 1, "big"))
+def _b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _uint(value: int, length: int = 0) -> str:
+    """A non-negative integer as base64url bytes, at least `length` long (RFC 7518 §2)."""
+    return b64url(value.to_bytes(max(length, (value.bit_length() + 7) // 8, 1), "big"))
+
+
+def _number(text: str) -> int:
+    return int.from_bytes(_b64url_decode(text), "big")
 
 
 def generate_rsa_key() -> rsa.RSAPrivateKey:
@@ -27,20 +46,46 @@ def generate_rsa_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=RSA_KEY_BITS)
 
 
-def rsa_public_members(key: rsa.RSAPrivateKey) -> dict[str, str]:
-    """The required members of an RSA public JWK (RFC 7518 §6.3.1)."""
+def generate_key(alg: str) -> PrivateKey:
+    """A fresh key for `alg`: RSA for RS256 and PS256, P-256 for ES256 (RFC 7518 §3.4)."""
+    if alg in _RSA_ALGORITHMS:
+        return generate_rsa_key()
+    if alg == "ES256":
+        return ec.generate_private_key(ec.SECP256R1())
+    raise ValueError(f"unsupported signing algorithm {alg}")
+
+
+def fits(key: PrivateKey | PublicKey, alg: str) -> bool:
+    """The key is of the type and size `alg` needs."""
+    if alg in _RSA_ALGORITHMS:
+        return isinstance(key, rsa.RSAPrivateKey | rsa.RSAPublicKey) and (
+            key.key_size >= RSA_KEY_BITS
+        )
+    if alg == "ES256":
+        return isinstance(key, ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey) and (
+            isinstance(key.curve, ec.SECP256R1)
+        )
+    return False
+
+
+def public_members(key: PrivateKey) -> dict[str, str]:
+    """The required members of the public JWK, the ones its thumbprint covers
+    (RFC 7638 §3.2; RFC 7518 §6.2.1 and §6.3.1)."""
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        point = key.public_key().public_numbers()
+        # RFC 7518 §6.2.1.2: x and y are the full length of the curve's coordinates.
+        x, y = _uint(point.x, _P256_BYTES), _uint(point.y, _P256_BYTES)
+        return {"crv": EC_CURVE, "kty": "EC", "x": x, "y": y}
     numbers = key.public_key().public_numbers()
     return {"e": _uint(numbers.e), "kty": "RSA", "n": _uint(numbers.n)}
 
 
-def rsa_public_key(jwk: dict[str, str]) -> rsa.RSAPublicKey:
-    """The public key of an RSA JWK (RFC 7518 §6.3.1)."""
-
-    def number(member: str) -> int:
-        text = jwk[member]
-        return int.from_bytes(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)), "big")
-
-    return rsa.RSAPublicNumbers(number("e"), number("n")).public_key()
+def public_key(jwk: dict[str, str]) -> PublicKey:
+    """The public key of one of our published JWKs."""
+    if jwk["kty"] == "EC":
+        point = ec.EllipticCurvePublicNumbers(_number(jwk["x"]), _number(jwk["y"]), ec.SECP256R1())
+        return point.public_key()
+    return rsa.RSAPublicNumbers(_number(jwk["e"]), _number(jwk["n"])).public_key()
 
 
 def thumbprint(required_members: dict[str, str]) -> str:
@@ -49,21 +94,40 @@ def thumbprint(required_members: dict[str, str]) -> str:
     return b64url(hashlib.sha256(canonical.encode()).digest())
 
 
-def public_jwk(key: rsa.RSAPrivateKey, alg: str) -> dict[str, str]:
+def public_jwk(key: PrivateKey, alg: str) -> dict[str, str]:
     """The published form of a signing key: its `kid` is its thumbprint."""
-    members = rsa_public_members(key)
+    members = public_members(key)
     return {**members, "kid": thumbprint(members), "use": "sig", "alg": alg}
+
+
+def _signature_function(key: PrivateKey, alg: str) -> Callable[[bytes], bytes]:
+    """How `alg` signs with this key (RFC 7518 §3.3, §3.4, §3.5)."""
+    if not fits(key, alg):
+        raise ValueError(f"this key cannot sign {alg}")
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        curve_key = key
+
+        def es256(data: bytes) -> bytes:
+            # RFC 7518 §3.4: the JWS signature is R || S, each 32 octets, not DER.
+            r, s = decode_dss_signature(curve_key.sign(data, ec.ECDSA(hashes.SHA256())))
+            return r.to_bytes(_P256_BYTES, "big") + s.to_bytes(_P256_BYTES, "big")
+
+        return es256
+    pad: padding.AsymmetricPadding = padding.PKCS1v15()
+    if alg == "PS256":
+        # RFC 7518 §3.5: MGF1 with SHA-256, and a salt as long as the hash.
+        pad = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
+    rsa_key = key
+    return lambda data: rsa_key.sign(data, pad, hashes.SHA256())
 
 
 class JwsSigner:
     """Signs compact JWS with one key; the header is encoded once, not per token."""
 
-    def __init__(self, key: rsa.RSAPrivateKey, kid: str, alg: str = "RS256", typ: str = "at+jwt"):
-        if alg != "RS256":
-            raise ValueError(f"unsupported signing algorithm {alg}")
+    def __init__(self, key: PrivateKey, kid: str, alg: str = "RS256", typ: str = "at+jwt"):
         self.kid = kid
         self.alg = alg
-        self._key = key
+        self._sign = _signature_function(key, alg)
         header = {"alg": alg, "typ": typ, "kid": kid}
         self._header = b64url(json.dumps(header, separators=(",", ":")).encode())
 
@@ -71,7 +135,5 @@ class JwsSigner:
         """The compact serialization of a JWS over these claims (RFC 7515 §7.1)."""
         payload = b64url(json.dumps(claims, separators=(",", ":")).encode())
         signing_input = f"{self._header}.{payload}"
-        signature = self._key.sign(
-            signing_input.encode("ascii"), padding.PKCS1v15(), hashes.SHA256()
-        )
+        signature = self._sign(signing_input.encode("ascii"))
         return f"{signing_input}.{b64url(signature)}"

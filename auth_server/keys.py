@@ -1,24 +1,24 @@
-"""Signing keys: stored encrypted, held in memory as a key ring, published as a JWKS."""
+"""The signing keys in memory: a key ring that signs with the key the schedule names,
+verifies with the published keys, and serves the JWKS document."""
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from auth_server.jose import JwsSigner, PrivateKey, PublicKey
+from auth_server.jose import public_key as jwk_public_key
+from auth_server.key_schedule import StoredKey, is_published
 
-from auth_server.jose import JwsSigner, generate_rsa_key, public_jwk, rsa_public_key
-from auth_server.server_secrets import DecryptionFailed, ServerSecrets
-from shared.db import Database, Executor, Row
+if TYPE_CHECKING:
+    from auth_server.key_store import KeyRepository
 
 log = logging.getLogger(__name__)
-
-NEXT, CURRENT, RETIRED = "next", "current", "retired"
-DEFAULT_ALG = "RS256"
 
 
 class KeyUnavailable(Exception):
@@ -26,136 +26,49 @@ class KeyUnavailable(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class StoredKey:
-    """A signing key as stored: public part in clear, private part sealed."""
+class VerificationKey:
+    """A published key and the one algorithm it verifies."""
 
-    kid: str
+    key: PublicKey
     alg: str
-    state: str
-    public_jwk: dict[str, Any]
-    private_key: str
-    created_at: int
-    signing_from: int
-    retire_at: int | None
-
-    @classmethod
-    def from_row(cls, row: Row) -> StoredKey:
-        return cls(
-            kid=row["kid"],
-            alg=row["alg"],
-            state=row["state"],
-            public_jwk=json.loads(row["public_jwk"]),
-            private_key=row["private_key"],
-            created_at=int(row["created_at"]),
-            signing_from=int(row["signing_from"]),
-            retire_at=None if row["retire_at"] is None else int(row["retire_at"]),
-        )
-
-    def describe(self) -> dict[str, Any]:
-        """What `keys list` shows: never the private part."""
-        return {
-            "kid": self.kid,
-            "alg": self.alg,
-            "state": self.state,
-            "created_at": self.created_at,
-            "signing_from": self.signing_from,
-            "retire_at": self.retire_at,
-        }
 
 
-_COLUMNS = "kid, alg, state, public_jwk, private_key, created_at, signing_from, retire_at"
-
-
-class KeyRepository:
-    """Signing keys in the database."""
-
-    def __init__(self, database: Database, server_secrets: ServerSecrets) -> None:
-        self._db = database
-        self._secrets = server_secrets
-
-    async def list(self, executor: Executor | None = None) -> list[StoredKey]:
-        rows = await (executor or self._db).fetch(
-            f"SELECT {_COLUMNS} FROM signing_keys ORDER BY signing_from, created_at"
-        )
-        return [StoredKey.from_row(row) for row in rows]
-
-    async def insert(
-        self, executor: Executor, *, state: str, signing_from: int, alg: str = DEFAULT_ALG
-    ) -> StoredKey:
-        """Generate a key and store it sealed under the key-encryption key."""
-        private = generate_rsa_key()
-        jwk = public_jwk(private, alg)
-        der = private.private_bytes(
-            serialization.Encoding.DER,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        stored = StoredKey(
-            kid=jwk["kid"],
-            alg=alg,
-            state=state,
-            public_jwk=jwk,
-            private_key=self._secrets.encrypt(der, jwk["kid"]),
-            created_at=int(time.time()),
-            signing_from=signing_from,
-            retire_at=None,
-        )
-        await executor.execute(
-            f"INSERT INTO signing_keys ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            stored.kid,
-            stored.alg,
-            stored.state,
-            json.dumps(jwk),
-            stored.private_key,
-            stored.created_at,
-            stored.signing_from,
-            stored.retire_at,
-        )
-        return stored
-
-    async def ensure_current(self) -> None:
-        """Make the first key on first start; two replicas starting at once make one."""
-        async with self._db.transaction(lock="signing-keys") as tx:
-            if any(key.state == CURRENT for key in await self.list(tx)):
-                return
-            key = await self.insert(tx, state=CURRENT, signing_from=int(time.time()))
-            log.info("created signing key %s (%s)", key.kid, key.alg)
-
-    def open(self, key: StoredKey) -> rsa.RSAPrivateKey:
-        """Decrypt a stored private key."""
-        try:
-            der = self._secrets.decrypt(key.private_key, key.kid)
-        except DecryptionFailed:
-            raise KeyUnavailable(
-                f"signing key {key.kid} cannot be decrypted: AUTH_KEY_ENCRYPTION_KEY is not"
-                " the key it was stored under"
-            ) from None
-        private = serialization.load_der_private_key(der, password=None)
-        if not isinstance(private, rsa.RSAPrivateKey):
-            raise KeyUnavailable(f"signing key {key.kid} is not an RSA key")
-        return private
+Opener = Callable[[StoredKey], PrivateKey]
 
 
 class KeyRing:
-    """The keys in memory: the one that signs, the published ones that verify, and the JWKS
-    document, rendered once."""
+    """The keys in memory: the signers (each from its `signing_from`), the published keys,
+    and the JWKS document, rendered again only when the published set changes."""
 
     def __init__(self) -> None:
+        self._signers: list[tuple[int, JwsSigner]] = []  # by `signing_from`
         self._signer: JwsSigner | None = None
-        self._verifiers: dict[str, rsa.RSAPublicKey] = {}
+        self._switch_at: float = math.inf
+        self._unopenable: set[str] = set()
+        self._verifiers: dict[str, VerificationKey] = {}
         self._jwks = b'{"keys":[]}'
 
     @property
     def signer(self) -> JwsSigner:
+        """The key that signs now; it changes at the next key's `signing_from`, with no
+        database query, so that every replica switches at the same second."""
+        now = time.time()
+        if now >= self._switch_at:
+            self._advance(now)
         if self._signer is None:
             raise KeyUnavailable("no signing key is loaded")
         return self._signer
 
     @property
     def loaded(self) -> bool:
-        return self._signer is not None
+        """A key signs now."""
+        try:
+            self.signer  # noqa: B018 - raises KeyUnavailable when none does
+        except KeyUnavailable:
+            return False
+        return True
 
-    def verification_key(self, kid: str) -> rsa.RSAPublicKey | None:
+    def verification_key(self, kid: str) -> VerificationKey | None:
         """The public key published under this `kid`, if any."""
         return self._verifiers.get(kid)
 
@@ -165,14 +78,68 @@ class KeyRing:
         return self._jwks
 
     async def load(self, repository: KeyRepository) -> None:
-        """Read the keys; sign with the current one; publish every one not yet removed."""
-        keys = await repository.list()
-        current = [key for key in keys if key.state == CURRENT]
-        if not current:
+        """Read the keys at start-up; KeyUnavailable unless one signs now and all open."""
+        problems = self.refresh(await repository.list(), repository.open, int(time.time()))
+        if problems:
+            raise problems[0]
+        if not self.loaded:
             raise KeyUnavailable("no current signing key is stored")
-        newest = current[-1]
-        if self._signer is None or self._signer.kid != newest.kid:
-            self._signer = JwsSigner(repository.open(newest), newest.kid, newest.alg)
-        published = [key.public_jwk for key in keys]
-        self._verifiers = {key.kid: rsa_public_key(key.public_jwk) for key in keys}
-        self._jwks = json.dumps({"keys": published}, separators=(",", ":")).encode()
+
+    def refresh(self, keys: Sequence[StoredKey], opener: Opener, now: int) -> list[KeyUnavailable]:
+        """Hold these keys: publish those not removed; open the one that signs now and those
+        that sign later. A key this process cannot open is reported once and passed over:
+        the newest older key that opens signs instead, while it is still published."""
+        published = [key for key in keys if is_published(key, now)]
+        self._publish(published)
+        opened = {signing.kid: signing for _, signing in self._signers}
+        problems: list[KeyUnavailable] = []
+        signers: list[tuple[int, JwsSigner]] = []
+        for key in reversed([key for key in published if key.signing_from <= now]):
+            signing = self._open(key, opener, opened, problems)
+            if signing is not None:
+                signers.append((key.signing_from, signing))
+                break
+        for key in published:
+            if key.signing_from > now and (signing := self._open(key, opener, opened, problems)):
+                signers.append((key.signing_from, signing))
+        self._signers = signers
+        self._advance(now)
+        return problems
+
+    def _open(
+        self,
+        key: StoredKey,
+        opener: Opener,
+        opened: dict[str, JwsSigner],
+        problems: list[KeyUnavailable],
+    ) -> JwsSigner | None:
+        """The key's signer, opened now or already; None if it cannot be opened here."""
+        if key.kid in self._unopenable:
+            return None
+        try:
+            return opened.get(key.kid) or JwsSigner(opener(key), key.kid, key.alg)
+        except KeyUnavailable as problem:
+            self._unopenable.add(key.kid)
+            problems.append(problem)
+            return None
+
+    def _advance(self, now: float) -> None:
+        """Sign with the newest key whose time has come; note when the next one's comes."""
+        started = [signing for start, signing in self._signers if start <= now]
+        upcoming = [start for start, _ in self._signers if start > now]
+        chosen = started[-1] if started else None
+        if chosen is not None and (self._signer is None or chosen.kid != self._signer.kid):
+            log.info("signing with key %s (%s)", chosen.kid, chosen.alg)
+        self._signer = chosen
+        self._switch_at = min(upcoming, default=math.inf)
+
+    def _publish(self, published: Sequence[StoredKey]) -> None:
+        """Render the JWKS again when the published set has changed."""
+        if [key.kid for key in published] == list(self._verifiers):
+            return
+        self._verifiers = {
+            key.kid: VerificationKey(jwk_public_key(key.public_jwk), key.alg) for key in published
+        }
+        document = {"keys": [key.public_jwk for key in published]}
+        self._jwks = json.dumps(document, separators=(",", ":")).encode()
+        log.info("publishing signing keys %s", ", ".join(self._verifiers))

@@ -163,4 +163,10 @@ MIGRATIONS: tuple[Migration, ...] = (
             *_MIGRATION_3,
         ),
     ),
+    Migration(
+        4,
+        "signing keys: when a retired key leaves the JWKS",
+        # Epoch seconds; NULL while the key has no successor (see auth_server/key_schedule.py).
+        ("ALTER TABLE signing_keys ADD COLUMN remove_at BIGINT",),
+    ),
 )

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from auth_server.jose import SIGNING_ALGORITHMS
 from auth_server.scopes import is_scope_token
 from shared.config import Option, Reader, SettingError, url_host
 from shared.logging import FORMATS, LEVELS
@@ -37,6 +38,17 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("AUTH_SCOPES", "the scopes clients may be given, space-separated", "read write"),
     Option("AUTH_JWKS_MAX_AGE", "Cache-Control max-age of the JWKS, seconds", "300"),
+    Option(
+        "AUTH_KEY_PUBLISH_DELAY",
+        "how long a new key is published before it signs, seconds (at least AUTH_JWKS_MAX_AGE)",
+        "AUTH_JWKS_MAX_AGE",
+    ),
+    Option(
+        "AUTH_KEY_ROTATION_INTERVAL",
+        "how long a key signs before a scheduled rotation replaces it, seconds (30 days)",
+        "2592000",
+    ),
+    Option("AUTH_SIGNING_ALG", "algorithm of new signing keys: RS256, PS256 or ES256", "RS256"),
     Option("AUTH_DATA_DIR", "directory for generated secrets when none are configured", "var"),
     Option(
         "AUTH_KEY_ENCRYPTION_KEY",
@@ -79,6 +91,9 @@ class Settings:
     default_audience: str = "http://127.0.0.1:8001"
     scopes: tuple[str, ...] = ("read", "write")
     jwks_max_age: int = 300
+    key_publish_delay: int | None = None
+    key_rotation_interval: int = 30 * DAY
+    signing_alg: str = "RS256"
     data_dir: Path = Path("var")
     key_encryption_key: str | None = field(default=None, repr=False)
     secret_pepper: str | None = field(default=None, repr=False)
@@ -91,6 +106,11 @@ class Settings:
         """Cookies are `Secure` when the issuer is https."""
         return self.issuer.startswith("https:")
 
+    @property
+    def publish_delay(self) -> int:
+        """Seconds a new key is published before it signs: AUTH_JWKS_MAX_AGE unless set."""
+        return self.jwks_max_age if self.key_publish_delay is None else self.key_publish_delay
+
     @classmethod
     def from_env(
         cls, environ: Mapping[str, str] | None = None, flags: Mapping[str, str | None] | None = None
@@ -99,6 +119,8 @@ class Settings:
         read = Reader(os.environ if environ is None else environ, flags or {})
         host = read.host("AUTH_HOST", "127.0.0.1")
         port = read.integer("AUTH_PORT", 8000, low=0, high=65535)
+        jwks_max_age = read.integer("AUTH_JWKS_MAX_AGE", 300, low=0, high=DAY)
+        publish_delay = _publish_delay(read, jwks_max_age)
         return cls(
             host=host,
             port=port,
@@ -111,7 +133,10 @@ class Settings:
             session_ttl=read.integer("AUTH_SESSION_TTL", 8 * 3600, low=60, high=30 * DAY),
             default_audience=read.url("AUTH_DEFAULT_AUDIENCE", "http://127.0.0.1:8001"),
             scopes=_scopes(read),
-            jwks_max_age=read.integer("AUTH_JWKS_MAX_AGE", 300, low=0, high=DAY),
+            jwks_max_age=jwks_max_age,
+            key_publish_delay=publish_delay,
+            key_rotation_interval=_rotation_interval(read, publish_delay),
+            signing_alg=_signing_alg(read),
             data_dir=Path(read.text("AUTH_DATA_DIR", "var")),
             key_encryption_key=read.raw("AUTH_KEY_ENCRYPTION_KEY"),
             secret_pepper=read.raw("AUTH_SECRET_PEPPER"),
@@ -154,3 +179,31 @@ def _registration_token(read: Reader) -> str | None:
             " - . _ ~ + / (openssl rand -base64 32)",
         )
     return token
+
+
+def _publish_delay(read: Reader, jwks_max_age: int) -> int:
+    """A new key must be published for as long as caches keep the JWKS before it signs."""
+    delay = read.integer("AUTH_KEY_PUBLISH_DELAY", jwks_max_age, low=0, high=DAY)
+    if delay < jwks_max_age:
+        raise SettingError(
+            "AUTH_KEY_PUBLISH_DELAY",
+            f"must be at least AUTH_JWKS_MAX_AGE ({jwks_max_age}), so that every cached JWKS"
+            " holds a new key before it signs",
+        )
+    return delay
+
+
+def _rotation_interval(read: Reader, publish_delay: int) -> int:
+    interval = read.integer("AUTH_KEY_ROTATION_INTERVAL", 30 * DAY, low=1, high=365 * DAY)
+    if interval <= publish_delay:
+        raise SettingError(
+            "AUTH_KEY_ROTATION_INTERVAL", "must be longer than AUTH_KEY_PUBLISH_DELAY"
+        )
+    return interval
+
+
+def _signing_alg(read: Reader) -> str:
+    alg = read.text("AUTH_SIGNING_ALG", "RS256").strip().upper()
+    if alg not in SIGNING_ALGORITHMS:
+        raise SettingError("AUTH_SIGNING_ALG", f"expected one of {', '.join(SIGNING_ALGORITHMS)}")
+    return alg

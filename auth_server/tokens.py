@@ -117,13 +117,14 @@ def read_access_token(token: str, keyring: KeyRing, issuer: str) -> AccessTokenC
         return None
     try:
         header = jwt.get_unverified_header(token)
-        key = keyring.verification_key(str(header.get("kid")))
-        if key is None or header.get("typ") not in _TYPES:
+        published = keyring.verification_key(str(header.get("kid")))
+        if published is None or header.get("typ") not in _TYPES:
             return None
         claims = jwt.decode(
             token,
-            key=key,
-            algorithms=["RS256"],
+            key=published.key,
+            # RFC 8725 §3.1: the one algorithm the key was published for, whatever the header says.
+            algorithms=[published.alg],
             issuer=issuer,
             # RFC 7009 §2.1 revokes a token whatever its state; callers judge expiry themselves.
             options={

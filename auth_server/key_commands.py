@@ -1,0 +1,89 @@
+"""`auth-server keys list | keys rotate [--emergency]`: signing keys from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from auth_server.bootstrap import Storage
+from auth_server.key_schedule import RotationPolicy, state_at
+from auth_server.key_store import Rotation
+from auth_server.settings import Settings
+
+KeyCommand = Callable[[argparse.Namespace, Settings, Storage], Awaitable[int]]
+
+
+def add_key_parsers(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], settings: argparse.ArgumentParser
+) -> None:
+    """`keys list [--json]` and `keys rotate [--emergency] [--json]`."""
+    parser = commands.add_parser("keys", help="list and rotate signing keys")
+    sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = sub.add_parser("list", parents=[settings], help="the keys, their states and times")
+    listing.add_argument("--json", action="store_true")
+    rotate = sub.add_parser(
+        "rotate", parents=[settings], help="start a rotation: a new key signs after the delay"
+    )
+    rotate.add_argument(
+        "--emergency",
+        action="store_true",
+        help="stop using and unpublish the current key at once; a fresh key signs now",
+    )
+    rotate.add_argument("--json", action="store_true")
+
+
+_TIME_COLUMNS = ("created_at", "signing_from", "retire_at", "remove_at")
+_TIME_HEADINGS = ("CREATED", "SIGNING FROM", "RETIRE AT", "REMOVE AT")
+
+
+def _when(epoch: int | None) -> str:
+    if epoch is None:
+        return "-"
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+async def keys_list(args: argparse.Namespace, settings: Settings, storage: Storage) -> int:
+    keys = await storage.keys.list()
+    now = int(time.time())
+    shown = [key.describe(state_at(key, keys, now)) for key in keys]
+    if args.json:
+        print(json.dumps(shown, indent=2))
+        return 0
+    print(f"{'KID':44} {'STATE':8} {'ALG':6} " + " ".join(f"{h:20}" for h in _TIME_HEADINGS))
+    for key in shown:
+        times = " ".join(f"{_when(key[name]):20}" for name in _TIME_COLUMNS)
+        print(f"{key['kid']:44} {key['state']:8} {key['alg']:6} {times}")
+    return 0
+
+
+async def keys_rotate(args: argparse.Namespace, settings: Settings, storage: Storage) -> int:
+    if args.emergency:
+        rotation = await storage.keys.replace_compromised(settings.signing_alg)
+    else:
+        rotation = await storage.keys.rotate(RotationPolicy.from_settings(settings))
+    keys = await storage.keys.list()
+    now = int(time.time())
+    if args.json:
+        described = rotation.key.describe(state_at(rotation.key, keys, now))
+        unpublished = list(rotation.unpublished)
+        shown = {"key": described, "started": rotation.started, "unpublished": unpublished}
+        print(json.dumps(shown, indent=2))
+        return 0
+    print(_summary(rotation))
+    return 0
+
+
+def _summary(rotation: Rotation) -> str:
+    key, start = rotation.key, _when(rotation.key.signing_from)
+    if rotation.unpublished:
+        gone = ", ".join(rotation.unpublished)
+        return f"unpublished {gone}; key {key.kid} ({key.alg}) signs from now on"
+    if not rotation.started:
+        return f"a rotation is already under way: key {key.kid} signs from {start}"
+    return f"key {key.kid} ({key.alg}) is published now and signs from {start}"
+
+
+KEY_COMMANDS: dict[str, KeyCommand] = {"keys list": keys_list, "keys rotate": keys_rotate}
