@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: venv chromium run test lint typecheck unit lock compose-secrets clean wrk bench
+.PHONY: venv chromium run test lint typecheck unit lock compose-secrets clean wrk bench fuzz
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -52,6 +52,15 @@ wrk:
 # (issue 8); results in bench/results/, the table for the README in bench/README_table.md.
 bench: venv wrk
 	$(BIN)/python -m devtools.bench
+
+# Schemathesis against both running services for longer than `make test` does (issue 9), on
+# SQLite and then PostgreSQL; each run prints how many cases it sent. FUZZ_EXAMPLES (per
+# operation and generation phase, default 2000) and FUZZ_SEED change the campaign.
+fuzz: venv
+	@for database in sqlite postgresql; do \
+		FUZZ_DATABASE=$$database FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-2000} \
+			$(BIN)/pytest -q tests/test_fuzz.py || exit 1; \
+	done
 
 # Re-pin every dependency after changing pyproject.toml.
 lock: venv

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from auth_server import openapi
 from auth_server.appkeys import METRICS, SETTINGS
 from auth_server.endpoints import (
     authorize,
@@ -38,3 +39,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/healthz", health.healthz)
     app.router.add_get("/readyz", health.readyz)
     app.router.add_get("/metrics", metrics_handler(app[METRICS]))
+    app.router.add_get(openapi.PATH, openapi.openapi_handler(app[SETTINGS]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from resource_server import openapi
 from resource_server.appkeys import METRICS
 from resource_server.endpoints import account, health, metadata
 from resource_server.middleware import public
@@ -18,3 +19,4 @@ def add_routes(app: web.Application, settings: Settings) -> None:
     app.router.add_get("/healthz", health.healthz)
     app.router.add_get("/readyz", health.readyz)
     app.router.add_get("/metrics", public(metrics_handler(app[METRICS])))
+    app.router.add_get(openapi.PATH, public(openapi.openapi_handler(settings)))

@@ -1,0 +1,152 @@
+"""Building blocks of the authorization server's OpenAPI document: references, error bodies
+(RFC 6749 §5.2), headers and the responses every form endpoint shares."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Schema = dict[str, Any]
+FORM = "application/x-www-form-urlencoded"
+HTML = "text/html"
+
+
+def ref(kind: str, name: str) -> Schema:
+    """A reference into `components`."""
+    return {"$ref": f"#/components/{kind}/{name}"}
+
+
+def json_content(schema: Schema) -> Schema:
+    return {"application/json": {"schema": schema}}
+
+
+def response(description: str, content: Schema | None = None, **headers: Schema) -> Schema:
+    """A response that, like every answer, carries X-Request-ID."""
+    answer: Schema = {
+        "description": description,
+        "headers": {"X-Request-ID": ref("headers", "X-Request-ID"), **headers},
+    }
+    if content is not None:
+        answer["content"] = content
+    return answer
+
+
+def error_body(*codes: str) -> Schema:
+    """RFC 6749 §5.2: `{"error", "error_description"?}`, `error` one of `codes`."""
+    return {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {"type": "string", "enum": list(codes)},
+            "error_description": {"type": "string"},
+        },
+        "additionalProperties": False,
+    }
+
+
+def error_response(description: str, *codes: str, **headers: Schema) -> Schema:
+    """A JSON protocol error, never cached."""
+    return response(description, json_content(error_body(*codes)), **no_store(), **headers)
+
+
+def no_store() -> Schema:
+    """RFC 6749 §5.1: `Cache-Control: no-store` and `Pragma: no-cache`."""
+    return {"Cache-Control": ref("headers", "NoStore"), "Pragma": ref("headers", "Pragma")}
+
+
+def form_body(schema: Schema, *, required: bool = True, arrays: tuple[str, ...] = ()) -> Schema:
+    """An `application/x-www-form-urlencoded` request body; `arrays` repeat their name."""
+    media: Schema = {"schema": schema}
+    if arrays:
+        media["encoding"] = {name: {"style": "form", "explode": True} for name in arrays}
+    return {"required": required, "content": {FORM: media}}
+
+
+def _header(description: str, schema: Schema, *, required: bool = True) -> Schema:
+    return {"description": description, "required": required, "schema": schema}
+
+
+def headers() -> Schema:
+    """Headers that several responses carry."""
+    digits = {"type": "string", "pattern": "^[0-9]+$"}
+    return {
+        "X-Request-ID": _header(
+            "The caller's X-Request-ID when short and plain, else a fresh one.",
+            {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$"},
+        ),
+        "NoStore": _header("Never cached.", {"type": "string", "const": "no-store"}),
+        "Pragma": _header("Never cached (HTTP/1.0).", {"type": "string", "const": "no-cache"}),
+        "Retry-After": _header("Seconds to wait before trying again.", digits),
+        "BasicChallenge": _header(
+            'RFC 6749 §5.2: `Basic realm="ISSUER", charset="UTF-8"`, sent when the client'
+            " tried HTTP Basic.",
+            {"type": "string", "pattern": "^Basic realm="},
+        ),
+        "BasicChallengeIfTried": _header(
+            "As BasicChallenge, present only when the client tried HTTP Basic.",
+            {"type": "string", "pattern": "^Basic realm="},
+            required=False,
+        ),
+        "BearerChallenge": _header(
+            'RFC 6750 §3: `Bearer realm="ISSUER"`, with `error` once a token was presented.',
+            {"type": "string", "pattern": "^Bearer realm="},
+        ),
+        "BearerChallengeIfMalformed": _header(
+            "As BearerChallenge, present when the Authorization header itself was malformed.",
+            {"type": "string", "pattern": "^Bearer realm="},
+            required=False,
+        ),
+        "Allow": _header("The methods the endpoint serves.", {"type": "string"}),
+    }
+
+
+def form_errors(*codes: str) -> Schema:
+    """The answers every client-authenticated form endpoint shares besides its success."""
+    return {
+        "400": error_response(
+            "RFC 6749 §5.2: a parameter is missing, repeated or malformed; the body is not"
+            " form-encoded; or two client authentication methods were used.",
+            "invalid_request",
+            *codes,
+        ),
+        "401": error_response(
+            "`invalid_client`: no, unknown or wrong client credentials; a challenge comes"
+            " when HTTP Basic was tried.",
+            "invalid_client",
+            **{"WWW-Authenticate": ref("headers", "BasicChallengeIfTried")},
+        ),
+        **limits(),
+        "429": error_response(
+            "Too many failed client authentications from this address for this client_id.",
+            "temporarily_unavailable",
+            **{"Retry-After": ref("headers", "Retry-After")},
+        ),
+        "503": unavailable(),
+    }
+
+
+def limits() -> Schema:
+    """408 and 413: a body too slow or too large."""
+    return {
+        "408": error_response("The body did not arrive within 10 s.", "invalid_request"),
+        "413": error_response("The body is larger than the endpoint accepts.", "invalid_request"),
+    }
+
+
+def unavailable() -> Schema:
+    """503: the database is unreachable."""
+    return error_response(
+        "`temporarily_unavailable`: the database is unreachable; retry shortly.",
+        "temporarily_unavailable",
+        **{"Retry-After": ref("headers", "Retry-After")},
+    )
+
+
+def client_parameters() -> Schema:
+    """RFC 6749 §2.3.1 `client_secret_post`, or a public client naming itself."""
+    return {
+        "client_id": {
+            "type": "string",
+            "description": "With client_secret_post, or a public client.",
+        },
+        "client_secret": {"type": "string", "description": "client_secret_post."},
+    }

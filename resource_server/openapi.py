@@ -1,0 +1,298 @@
+"""The resource server's OpenAPI 3.1 document: every route, what it takes and what it answers
+(RFC 6750 challenges included), built from the settings and rendered once."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from resource_server.settings import Settings
+
+PATH = "/openapi.json"
+OPENAPI_VERSION = "3.1.0"
+REF = "#/components"
+Schema = dict[str, Any]
+
+
+def _ref(kind: str, name: str) -> Schema:
+    return {"$ref": f"{REF}/{kind}/{name}"}
+
+
+def _json(schema: Schema) -> Schema:
+    return {"application/json": {"schema": schema}}
+
+
+def _response(description: str, content: Schema, **headers: Schema) -> Schema:
+    """A response that, like every answer, carries X-Request-ID."""
+    named = {"X-Request-ID": _ref("headers", "X-Request-ID"), **headers}
+    return {"description": description, "headers": named, "content": content}
+
+
+def _error(*codes: str) -> Schema:
+    """An RFC 6750 §3 / RFC 6749 §5.2 error body whose `error` is one of `codes`."""
+    return {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {"type": "string", "enum": list(codes)},
+            "error_description": {"type": "string"},
+        },
+        "additionalProperties": False,
+    }
+
+
+def _header(description: str, schema: Schema, *, required: bool = True) -> Schema:
+    return {"description": description, "required": required, "schema": schema}
+
+
+def _headers() -> Schema:
+    return {
+        "X-Request-ID": _header(
+            "The caller's X-Request-ID when short and plain, else a fresh one.",
+            {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$"},
+        ),
+        "WWW-Authenticate": _header(
+            'RFC 6750 §3 challenge: `Bearer realm="...", resource_metadata="..."`, plus'
+            " `error`, `error_description` (and `scope` for insufficient_scope) once a token"
+            " was presented.",
+            {"type": "string", "pattern": "^Bearer "},
+        ),
+        "WWW-Authenticate-IfMalformed": _header(
+            "As WWW-Authenticate, present when the Authorization header was malformed.",
+            {"type": "string", "pattern": "^Bearer "},
+            required=False,
+        ),
+        "Cache-Control": _header("Never cached.", {"type": "string", "const": "no-store"}),
+        "Pragma": _header("Never cached (HTTP/1.0).", {"type": "string", "const": "no-cache"}),
+        "Retry-After": _header("Seconds to wait.", {"type": "string", "pattern": "^[0-9]+$"}),
+    }
+
+
+def _schemas(settings: Settings) -> Schema:
+    return {
+        "Account": {
+            "type": "object",
+            "required": ["subject", "client_id", "scope", "data"],
+            "properties": {
+                "subject": {"type": "string", "description": "The token's `sub`."},
+                "client_id": {"type": "string", "description": "The token's `client_id`."},
+                "scope": {"type": "string", "description": "The token's space-separated scope."},
+                "data": {"type": "object", "description": "What was stored; `{}` until then."},
+            },
+            "additionalProperties": False,
+        },
+        "ProtectedResourceMetadata": {
+            "type": "object",
+            "required": list(_metadata_properties(settings)),
+            "properties": _metadata_properties(settings),
+        },
+        "Health": {
+            "type": "object",
+            "required": ["status"],
+            "properties": {"status": {"const": "ok"}},
+            "additionalProperties": False,
+        },
+        "Readiness": _readiness(),
+    }
+
+
+def _readiness() -> Schema:
+    """`/readyz`: ready or not, why not, and how fresh the revocation feed is when polled."""
+    feed = {
+        "type": "object",
+        "required": ["last_poll_age_seconds", "revoked"],
+        "properties": {
+            "last_poll_age_seconds": {"type": ["number", "null"]},
+            "revoked": {"type": "integer", "minimum": 0},
+        },
+    }
+    return {
+        "type": "object",
+        "required": ["status"],
+        "properties": {
+            "status": {"enum": ["ready", "unavailable"]},
+            "problems": {"type": "array", "items": {"type": "string"}},
+            "revocation_feed": feed,
+        },
+        "additionalProperties": False,
+    }
+
+
+def _metadata_properties(settings: Settings) -> Schema:
+    """RFC 9728 §2: the members this server publishes, with the values it publishes."""
+    return {
+        "resource": {"const": settings.identifier},
+        "authorization_servers": {"const": [settings.issuer]},
+        "scopes_supported": {"const": list(settings.scopes)},
+        "bearer_methods_supported": {"const": ["header"]},
+    }
+
+
+def _responses() -> Schema:
+    """The answers of the bearer check (RFC 6750 §3) and of the request-body limits."""
+    challenge = _ref("headers", "WWW-Authenticate")
+    no_store = {"Cache-Control": _ref("headers", "Cache-Control")}
+    return {
+        "BadRequest": _response(
+            "`invalid_request`: an empty Bearer, two tokens, another scheme, a token in the"
+            " query, or a body that is not a JSON object. A challenge comes with the first"
+            " four.",
+            _json(_error("invalid_request")),
+            **no_store,
+            **{"WWW-Authenticate": _ref("headers", "WWW-Authenticate-IfMalformed")},
+        ),
+        "Unauthorized": _response(
+            "No token (`unauthorized`, a challenge without `error`), or a bad, expired,"
+            " revoked or oversized one (`invalid_token`).",
+            _json(_error("unauthorized", "invalid_token")),
+            **no_store,
+            **{"WWW-Authenticate": challenge},
+        ),
+        "Forbidden": _response(
+            "`insufficient_scope`: the token lacks the scope this operation needs; the"
+            ' challenge names it (`scope="..."`).',
+            _json(_error("insufficient_scope")),
+            **no_store,
+            **{"WWW-Authenticate": challenge},
+        ),
+        "Unavailable": _response(
+            "`temporarily_unavailable`: the issuer's keys are not loaded yet, or the database"
+            " is unreachable.",
+            _json(_error("temporarily_unavailable")),
+            **no_store,
+            **{"Retry-After": _ref("headers", "Retry-After")},
+        ),
+    }
+
+
+def _protected(success: Schema, *extra: tuple[str, Schema]) -> Schema:
+    """The responses of an operation behind the bearer check and a scope requirement."""
+    return {
+        "200": success,
+        "400": _ref("responses", "BadRequest"),
+        "401": _ref("responses", "Unauthorized"),
+        "403": _ref("responses", "Forbidden"),
+        **dict(extra),
+        "503": _ref("responses", "Unavailable"),
+    }
+
+
+def _account_paths() -> Schema:
+    no_store = {
+        "Cache-Control": _ref("headers", "Cache-Control"),
+        "Pragma": _ref("headers", "Pragma"),
+    }
+    account = _response(
+        "The token subject's account.", _json(_ref("schemas", "Account")), **no_store
+    )
+    body_error = _json(_error("invalid_request"))
+    return {
+        "get": {
+            "operationId": "getAccount",
+            "summary": "The account of the token's subject (scope `read`).",
+            "security": [{"bearer": ["read"]}],
+            "responses": _protected(account),
+        },
+        "put": {
+            "operationId": "putAccount",
+            "summary": "Replace the account's data with the body (scope `write`).",
+            "security": [{"bearer": ["write"]}],
+            "requestBody": {
+                "required": True,
+                "description": "The JSON object to store as `data`, at most 16,384 bytes.",
+                "content": _json({"type": "object"}),
+            },
+            "responses": _protected(
+                account,
+                ("408", _response("The body did not arrive within 10 s.", body_error)),
+                ("413", _response("The body is over 16,384 bytes; nothing stored.", body_error)),
+            ),
+        },
+    }
+
+
+def _public_get(operation_id: str, summary: str, responses: Schema) -> Schema:
+    """A GET that needs no token."""
+    operation = {"operationId": operation_id, "summary": summary, "security": []}
+    return {"get": {**operation, "responses": responses}}
+
+
+def _public_paths(settings: Settings) -> Schema:
+    cached = {"Cache-Control": _header("Cacheable.", {"type": "string"})}
+    metadata = _json(_ref("schemas", "ProtectedResourceMetadata"))
+    readiness = _json(_ref("schemas", "Readiness"))
+    text = {"text/plain": {"schema": {"type": "string"}}}
+    return {
+        settings.metadata_path: _public_get(
+            "getProtectedResourceMetadata",
+            "RFC 9728 protected resource metadata.",
+            {"200": _response("The metadata.", metadata, **cached)},
+        ),
+        "/healthz": _public_get(
+            "getHealth",
+            "The process is alive.",
+            {"200": _response("Alive.", _json(_ref("schemas", "Health")))},
+        ),
+        "/readyz": _public_get(
+            "getReadiness",
+            "The issuer's keys are held and the database answers.",
+            {
+                "200": _response("Ready.", readiness),
+                "503": _response("Not ready (or stopping): `problems` says why.", readiness),
+            },
+        ),
+        "/metrics": _public_get(
+            "getMetrics",
+            "Prometheus metrics (text exposition format).",
+            {"200": _response("The metrics.", text)},
+        ),
+        PATH: _public_get(
+            "getOpenApiDocument",
+            "This document.",
+            {"200": _response("OpenAPI 3.1.", _json({"type": "object"}))},
+        ),
+    }
+
+
+def openapi_document(settings: Settings) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of a resource server with these settings."""
+    origin = urlsplit(settings.identifier)
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": {
+            "title": "Resource server",
+            "version": "1",
+            "description": "Protected accounts behind RFC 6750 Bearer access tokens"
+            f" (RFC 9068 JWTs) issued by {settings.issuer}.",
+        },
+        "servers": [{"url": f"{origin.scheme}://{origin.netloc}"}],
+        "security": [{"bearer": []}],
+        "paths": {"/account": _account_paths(), **_public_paths(settings)},
+        "components": {
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "An RFC 9068 access token in `Authorization: Bearer` only.",
+                }
+            },
+            "schemas": _schemas(settings),
+            "headers": _headers(),
+            "responses": _responses(),
+        },
+    }
+
+
+def openapi_handler(settings: Settings) -> Handler:
+    """`GET /openapi.json`, its body rendered once."""
+    body = json.dumps(openapi_document(settings), separators=(",", ":")).encode()
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return web.Response(body=body, content_type="application/json")
+
+    return handler
