@@ -22,6 +22,7 @@ from auth_server.pages import Csrf, describe_scopes, render
 from auth_server.sessions import SESSION_COOKIE, BrowserSession, Sessions
 from auth_server.throttle import LoginThrottle
 from auth_server.users import UserRepository, normalize_username
+from shared.http import read_form
 
 FORM_EXPIRED = "This form has expired or was not sent by this browser. Please try again."
 
@@ -54,7 +55,7 @@ class AuthorizationFlow:
     async def proceed(self, request: web.Request, auth: AuthorizationRequest) -> web.Response:
         session = await self.sessions.find(request.cookies.get(SESSION_COOKIE))
         if request.method == "POST":
-            form: MultiDictProxy[str] = await request.post()  # type: ignore[assignment]
+            form = await read_form(request)
             if "decision" in form:
                 return await self._decide(request, auth, session, form)
             return await self._sign_in(request, auth, form)

@@ -36,5 +36,6 @@ def invalid_token(realm: str) -> BearerError:
 def same_token(presented: str, expected: str) -> bool:
     """Constant-time equality that does not reveal the expected token's length either."""
     return hmac.compare_digest(
-        hashlib.sha256(presented.encode()).digest(), hashlib.sha256(expected.encode()).digest()
+        hashlib.sha256(presented.encode("utf-8", "surrogatepass")).digest(),
+        hashlib.sha256(expected.encode()).digest(),
     )

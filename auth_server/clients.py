@@ -145,6 +145,8 @@ class ClientRepository:
         return client, secret
 
     async def get(self, client_id: str) -> Client | None:
+        if "\x00" in client_id:  # never a client's id; PostgreSQL text cannot even hold it
+            return None
         row = await self._db.fetchrow(
             f"SELECT {_COLUMNS} FROM clients WHERE client_id = $1", client_id
         )

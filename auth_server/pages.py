@@ -81,4 +81,5 @@ class Csrf:
         if not browser or not submitted:
             return False
         expected = self.token(browser, purpose, request.query_string)
-        return hmac.compare_digest(expected, submitted)
+        # compare_digest takes str only when ASCII; what a client submits may be anything.
+        return hmac.compare_digest(expected.encode(), submitted.encode("utf-8", "surrogatepass"))

@@ -63,7 +63,9 @@ class ServerSecrets:
 
     def digest(self, secret: str) -> str:
         """The keyed digest under which a secret, token or code is stored (hex HMAC-SHA-256)."""
-        return hmac.new(self.pepper, secret.encode(), hashlib.sha256).hexdigest()
+        # surrogatepass: a header or cookie that was not UTF-8 arrives with lone surrogates.
+        raw = secret.encode("utf-8", "surrogatepass")
+        return hmac.new(self.pepper, raw, hashlib.sha256).hexdigest()
 
     def matches(self, secret: str, stored_digest: str) -> bool:
         """Constant-time comparison of a presented secret with a stored digest."""

@@ -13,7 +13,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from multidict import MultiDictProxy
 
-from shared.db import StorageUnavailable
+from shared.db import InvalidValue, StorageUnavailable
 from shared.errors import (
     InvalidRequest,
     MethodNotAllowed,
@@ -88,6 +88,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if exc.status < 400:
             raise
         return error_response(error_from_http(exc))
+    except InvalidValue:
+        return error_response(InvalidRequest("a parameter holds a value that cannot be used"))
     except StorageUnavailable as exc:
         log.warning("database unavailable during %s %s: %s", request.method, request.path, exc)
         return error_response(TemporarilyUnavailable("the database is unreachable; retry shortly"))

@@ -6,7 +6,7 @@ ones, to reach what lies behind authentication. Fixed seed, bounded; `make fuzz`
 (FUZZ_EXAMPLES, FUZZ_SEED) on SQLite, then PostgreSQL (FUZZ_DATABASE). The documents are built
 at import (schemathesis' fixture-based loader fails on pytest 9.2) from the settings the services
 start with; the issuer and resource names are fixed, so no port is in them, and a test checks
-that each service serves exactly that document. Known bugs are withheld and pinned by xfails."""
+that each service serves exactly that document."""
 
 from __future__ import annotations
 
@@ -177,14 +177,12 @@ def fuzz(deployment: Deployment, request: pytest.FixtureRequest) -> Iterator[Fuz
     with requests.Session() as session:
         session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
         tally: Counter[tuple[str, str]] = Counter()
-        served = _served_document(deployment.auth_url + auth_server.openapi.PATH)
-        openapi = ("auth server", f"GET {auth_server.openapi.PATH}")
-        unrouted = frozenset() if served else frozenset({openapi})
+        unrouted: frozenset[tuple[str, str]] = frozenset()
         yield Fuzz(_credentials(deployment), session, tally, unrouted)
     lines = [
         f"fuzz ({DATABASE}, seed {SEED}, FUZZ_EXAMPLES={EXAMPLES}): {service}: "
         f"{tally[service, 'sent']} cases sent, {tally[service, 'authenticated']} of them with"
-        f" real credentials; {tally[service, 'withheld']} known bugs withheld"
+        " real credentials"
         for service in sorted({service for service, _ in tally})
     ]
     plugins = request.config.pluginmanager
@@ -265,14 +263,6 @@ def _client_ids(case: Case) -> Iterator[str]:
             return
 
 
-def known_bug(case: Case) -> bool:
-    """The requests the xfails below pin, withheld so that the fuzzing goes on past them."""
-    csrf = case.body.get("csrf_token") if isinstance(case.body, dict) else None
-    if case.cookies.get(BROWSER_COOKIE) and isinstance(csrf, str) and not csrf.isascii():
-        return True
-    return DATABASE == "postgresql" and any("\x00" in value for value in _client_ids(case))
-
-
 def exercise(service: str, base_url: str, case: Case, fuzz: Fuzz) -> None:
     """Send the case as generated, then, where it applies, with real credentials."""
     label = case.operation.label
@@ -281,9 +271,6 @@ def exercise(service: str, base_url: str, case: Case, fuzz: Fuzz) -> None:
     authenticate = AUTHENTICATE.get(label)
     variants = [case] if authenticate is None else [case, authenticate(case, fuzz.credentials)]
     for number, variant in enumerate(variants):
-        if known_bug(variant):
-            fuzz.tally[service, "withheld"] += 1
-            continue
         fuzz.tally[service, "sent"] += 1
         fuzz.tally[service, "authenticated"] += number
         variant.call_and_validate(base_url=base_url, session=fuzz.session, checks=CHECKS)
@@ -291,8 +278,7 @@ def exercise(service: str, base_url: str, case: Case, fuzz: Fuzz) -> None:
 
 def test_the_services_serve_the_documents_fuzzed_here(deployment: Deployment) -> None:
     assert _served_document(deployment.resource_url + "/openapi.json") == RESOURCE_DOCUMENT
-    # None until the route is wired into auth_server/routes.py.
-    assert _served_document(deployment.auth_url + auth_server.openapi.PATH) in (None, AUTH_DOCUMENT)
+    assert _served_document(deployment.auth_url + auth_server.openapi.PATH) == AUTH_DOCUMENT
 
 
 @auth_schema.parametrize()
@@ -305,16 +291,10 @@ def test_resource_server(case: Case, deployment: Deployment, fuzz: Fuzz) -> None
     exercise("resource server", deployment.resource_url, case, fuzz)
 
 
-# Bugs fuzzing found, each the exact request that shows it. Strict: a fix turns them into
-# failures that ask for the xfail, and its line in known_bug(), to go.
+# Bugs fuzzing found (both were 500s), each the exact request that showed it.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="POST /authorize with a csrf_token that is not ASCII is a 500: hmac.compare_digest"
-    " raises TypeError (auth_server/pages.py, Csrf.valid)",
-)
-def test_known_bug_non_ascii_csrf_token(deployment: Deployment, fuzz: Fuzz) -> None:
+def test_a_non_ascii_csrf_token_is_refused_not_a_crash(deployment: Deployment, fuzz: Fuzz) -> None:
     query = {"client_id": fuzz.credentials.client_id, "redirect_uri": REDIRECT_URI}
     query |= {"response_type": "code", "code_challenge": CHALLENGE, "code_challenge_method": "S256"}
     response = requests.post(
@@ -327,13 +307,8 @@ def test_known_bug_non_ascii_csrf_token(deployment: Deployment, fuzz: Fuzz) -> N
     assert response.status_code == 400  # the login page again: the form has expired
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a client_id with a NUL character is a 500 on PostgreSQL: asyncpg's"
-    " CharacterNotInRepertoireError (SQLSTATE 22021) escapes (auth_server/clients.py, get)",
-)
 @pytest.mark.parametrize("database_kind", ["postgresql"])
-async def test_known_bug_nul_in_client_id_on_postgresql(
+async def test_a_nul_in_client_id_is_an_unknown_client_on_postgresql(
     aiohttp_client: AiohttpClient, database_url: str, tmp_path: Path
 ) -> None:
     key = base64.b64encode(os.urandom(32)).decode()

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
-from shared.db.base import Conflict, Database, Executor, Row, StorageUnavailable
+from shared.db.base import (
+    Conflict,
+    Database,
+    Executor,
+    InvalidValue,
+    Row,
+    StorageUnavailable,
+)
 from shared.db.migrations import Migration, migrate
 
 __all__ = [
     "Conflict",
     "Database",
     "Executor",
+    "InvalidValue",
     "Migration",
     "Row",
     "StorageUnavailable",

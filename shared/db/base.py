@@ -14,6 +14,11 @@ class StorageUnavailable(Exception):
     """The database cannot be reached or did not answer in time."""
 
 
+class InvalidValue(Exception):
+    """The database cannot take a value (PostgreSQL SQLSTATE class 22: a NUL in text, say);
+    it came from the caller, so it is the caller's error, not the server's."""
+
+
 class Conflict(Exception):
     """A uniqueness constraint refused the write."""
 

@@ -9,7 +9,15 @@ from typing import Any
 
 import asyncpg
 
-from shared.db.base import Conflict, Database, Executor, Row, StorageUnavailable, lock_key
+from shared.db.base import (
+    Conflict,
+    Database,
+    Executor,
+    InvalidValue,
+    Row,
+    StorageUnavailable,
+    lock_key,
+)
 
 # SQLSTATE classes that mean "the database is not there right now", not "your SQL is wrong".
 _UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
@@ -23,6 +31,8 @@ def _mapped() -> Iterator[None]:
         yield
     except asyncpg.UniqueViolationError as exc:
         raise Conflict(str(exc)) from exc
+    except asyncpg.DataError as exc:  # SQLSTATE class 22
+        raise InvalidValue(type(exc).__name__) from exc
     except asyncpg.PostgresError as exc:
         sqlstate = getattr(exc, "sqlstate", "") or ""
         if sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
