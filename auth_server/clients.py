@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import string
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -24,9 +25,15 @@ NONE = "none"
 AUTH_METHODS = (SECRET_BASIC, SECRET_POST, NONE)
 
 
+_ID_ALPHABET = string.ascii_letters + string.digits
+
+
 def new_client_id() -> str:
-    """128 random bits, URL-safe: not a secret, but not guessable either."""
-    return secrets.token_urlsafe(16)
+    """131 random bits, letters and digits only: not a secret, but not guessable either.
+
+    No `-`: an id that began with one would read as an option on the command line
+    (`client show -x...`), and operators paste these ids into commands."""
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(22))
 
 
 def new_client_secret() -> str:

@@ -18,13 +18,9 @@ import aiohttp
 import asyncpg
 import pytest
 
+from auth_server.clients import new_client_id
 from tests.auth_server.conftest import random_secret
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.services import free_port
 
 
 @pytest.fixture
@@ -93,6 +89,16 @@ def test_secret_is_never_stored_in_clear(cli_env: dict[str, str], tmp_path: Path
         assert created["client_secret"].encode() not in blob
     dump = run_json(cli_env, "client", "show", created["client_id"])
     assert created["client_secret"] not in json.dumps(dump)
+
+
+def test_client_ids_never_read_as_options(cli_env: dict[str, str]) -> None:
+    # An id beginning with "-" made `client show ID` fail as an unknown option (1 in 64 did).
+    ids = [new_client_id() for _ in range(2000)]
+    assert all(client_id.isascii() and client_id.isalnum() for client_id in ids)
+    assert len(set(ids)) == len(ids)
+    created = run_json(cli_env, "client", "create", "--name", "x", "--json")
+    # An id an older release made with a leading "-" can still be named after "--".
+    assert run_json(cli_env, "client", "show", "--", created["client_id"])["client_name"] == "x"
 
 
 def test_defaults_follow_the_spec(cli_env: dict[str, str]) -> None:
