@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -21,10 +22,44 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 
+_GIVEN: set[int] = set()
+# Ports the kernel never picks by itself (for bind to port 0 or for outgoing connections) lie
+# below its ephemeral range; tests take theirs from there, so no client socket steals one.
+_LOW = 20000
+
+
+def _ephemeral_floor() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
+    """A loopback port nobody listens on now, never one this test run gave before.
+
+    Under pytest-xdist each worker takes only its own residue class of ports, so two workers
+    never hand out the same one either."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    floor = _ephemeral_floor()
+    while True:
+        if floor - _LOW >= 1000:
+            port = random.randrange(_LOW, floor)
+            if port % workers != worker or port in _GIVEN:
+                continue
+            with socket.socket() as probe:
+                try:
+                    probe.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+        else:
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = probe.getsockname()[1]
+            if port in _GIVEN:
+                continue
+        _GIVEN.add(port)
         return port
 
 

@@ -27,12 +27,21 @@ class ServiceFailed(RuntimeError):
     """A process exited before it was ready, or never became ready."""
 
 
+_GIVEN: set[int] = set()
+
+
 def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+    """A loopback port nobody listens on now, and never one this process gave before.
+
+    The kernel may hand out a just-released port again, so two calls in a row could name the
+    same port and the second server would fail to bind while the first answered its probes."""
+    while True:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port: int = probe.getsockname()[1]
+        if port not in _GIVEN:
+            _GIVEN.add(port)
+            return port
 
 
 @dataclass(frozen=True, slots=True)
