@@ -63,6 +63,7 @@ class Load:
     resource_calls: int = 0
     failures: list[str] = field(default_factory=list)
     kids: dict[str, set[str]] = field(default_factory=dict)
+    latest: dict[str, tuple[str, float]] = field(default_factory=dict)  # kid: (token, expiry)
     stop: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -74,8 +75,10 @@ class Load:
                 self.failures.append(f"token {response.status_code} {response.text}")
                 return None
         token: str = response.json()["access_token"]
+        expires = time.time() + response.json()["expires_in"]
         with self.lock:
             self.kids.setdefault(auth_url, set()).add(kid_of(token))
+            self.latest[kid_of(token)] = (token, expires)
         return token
 
     def spend(self, session: requests.Session, token: str) -> None:
@@ -151,8 +154,9 @@ def token_of(auth_url: str, credentials: tuple[str, str]) -> str:
 
 def rotate_under_load(
     deployment: Deployment, urls: list[str], credentials: tuple[str, str], old_kid: str
-) -> str:
-    """`keys rotate` while both replicas serve steady load; the new key's kid."""
+) -> tuple[str, tuple[str, float]]:
+    """`keys rotate` while both replicas serve steady load; the new key's kid, and the last
+    token the old key signed with its expiry."""
     load = Load(urls, deployment.resource_url, credentials)
     with load.running():
         time.sleep(1)
@@ -174,7 +178,7 @@ def rotate_under_load(
         f"\nrotation: {load.token_requests} token requests, {load.resource_calls} resource"
         f" calls, 0 failures; new key published everywhere in {published_in:.1f} s"
     )
-    return new_kid
+    return new_kid, load.latest[old_kid]
 
 
 def emergency(
@@ -210,14 +214,15 @@ def test_rotation_under_load_then_emergency(database_url: str, tmp_path: Path) -
     with two_auth_replicas_and_a_resource_server(database_url, tmp_path) as (deployment, urls):
         client = register_through(urls[0], deployment.env)
         credentials = (client["client_id"], client["client_secret"])
-        old_token = token_of(urls[1], credentials)
-        old_expires = time.time() + TTL
-        old_kid = kid_of(old_token)
+        old_kid = kid_of(token_of(urls[1], credentials))
 
-        new_kid = rotate_under_load(deployment, urls, credentials, old_kid)
+        new_kid, (old_token, old_expires) = rotate_under_load(
+            deployment, urls, credentials, old_kid
+        )
 
         # The old key is retired but still published: its tokens are good until they expire.
         assert {old_kid, new_kid} <= published_kids(urls[0])
+        assert time.time() < old_expires - 1, "the old key's last token expired already"
         assert account_status(deployment.resource_url, old_token)[0] == 200
         wait_for(lambda: time.time() > old_expires + 0.5, TTL + 1, "old token expiry")
         assert account_status(deployment.resource_url, old_token)[0] == 401
