@@ -10,7 +10,6 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from auth_server.app import create_app
 from auth_server.bootstrap import SecretMismatch, Storage, open_storage
 from auth_server.client_policy import ClientPolicyError, new_client
 from auth_server.key_commands import KEY_COMMANDS, add_key_parsers
@@ -91,6 +90,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(level, settings.log_format)
     try:
         if args.command == "serve":
+            # Imported here: the web application is most of the start-up time, and the other
+            # commands (client, user, keys) do not need it.
+            from auth_server.app import create_app
+
             return run(create_app, settings, _serve_options(settings, args.workers))
         return asyncio.run(_with_storage(settings, args, _COMMANDS[_command_name(args)]))
     except SettingError as exc:
