@@ -79,6 +79,7 @@ async def storage(app: web.Application) -> AsyncIterator[None]:
     """Open and migrate the database, load the keys, install the grants; close on exit."""
     settings = app[SETTINGS]
     opened = await open_storage(settings)
+    tokens = AccessTokenIssuer(settings.issuer, settings.access_token_ttl, app[KEYRING])
     try:
         await opened.keys.ensure_current(settings.signing_alg)
         await app[KEYRING].load(opened.keys)
@@ -92,7 +93,6 @@ async def storage(app: web.Application) -> AsyncIterator[None]:
         app[TOKEN_LOOKUP] = TokenLookup(
             settings.issuer, app[KEYRING], opened.refresh_tokens, opened.revoked, opened.clients
         )
-        tokens = AccessTokenIssuer(settings.issuer, settings.access_token_ttl, app[KEYRING])
         grants = install_grants(settings, opened, tokens)
         app[GRANTS] = {grant.grant_type: grant for grant in grants}
         app[AUTHORIZATION_FLOW] = AuthorizationFlow(
@@ -109,6 +109,7 @@ async def storage(app: web.Application) -> AsyncIterator[None]:
         async with pool_sampler(app[METRICS], opened.database):
             yield
     finally:
+        tokens.close()
         await opened.database.close()
 
 

@@ -86,7 +86,7 @@ class AuthorizationCodeGrant:
         if grant is None:
             await self._revoke_after_replay(code)
             raise InvalidGrant("the authorization code is invalid, expired or already used")
-        token = self._tokens.issue(
+        token = await self._tokens.issue(
             subject=grant.user_id,
             client_id=client.client_id,
             audience=audience,

@@ -32,7 +32,7 @@ class ClientCredentialsGrant:
             client.allowed_audiences(self._default_audience),
             self._default_audience,
         )
-        token = self._tokens.issue(
+        token = await self._tokens.issue(
             subject=client.client_id, client_id=client.client_id, audience=audience, scope=scope
         )
         # RFC 6749 §4.4.3: no refresh token for this grant.

@@ -60,7 +60,7 @@ class RefreshTokenGrant:
         if family is None:
             await self._revoke_after_replay(presented)
             raise InvalidGrant("the refresh token is invalid, expired or already used")
-        token = self._tokens.issue(
+        token = await self._tokens.issue(
             subject=family.user_id,
             client_id=client.client_id,
             audience=audience,
