@@ -77,8 +77,13 @@ class PostgresDatabase(Database):
 
     dialect = "postgresql"
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, size: int) -> None:
         self._pool = pool
+        # asyncpg's pool hands a released connection to whichever task asks next, so under load a
+        # waiting request can lose it again and again (seconds of p99 at 64 connections). A
+        # semaphore of the pool's size in front of it queues requests first come, first served
+        # (asyncio's Semaphore admits no barging since Python 3.11.1).
+        self._turns = asyncio.Semaphore(size)
 
     @classmethod
     async def connect(
@@ -96,23 +101,42 @@ class PostgresDatabase(Database):
                 ),
                 timeout=command_timeout,
             )
-        return cls(pool)
+        return cls(pool, max_size)
+
+    @asynccontextmanager
+    async def _acquire(self) -> AsyncIterator[asyncpg.Connection]:
+        """A connection of the pool, in the order requests asked; TimeoutError after the bound."""
+        async with asyncio.timeout(_ACQUIRE_TIMEOUT) as waiting:
+            await self._turns.acquire()
+            try:
+                connection = await self._pool.acquire()
+            except BaseException:
+                self._turns.release()
+                raise
+            waiting.reschedule(None)  # the bound is on waiting, not on the work that follows
+        try:
+            yield connection
+        finally:
+            try:
+                await self._pool.release(connection)
+            finally:
+                self._turns.release()
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
         with _mapped():
-            async with self._pool.acquire(timeout=_ACQUIRE_TIMEOUT) as connection:
+            async with self._acquire() as connection:
                 return _rows(await connection.fetch(sql, *args))
 
     async def execute(self, sql: str, *args: Any) -> int:
         with _mapped():
-            async with self._pool.acquire(timeout=_ACQUIRE_TIMEOUT) as connection:
+            async with self._acquire() as connection:
                 return _count(await connection.execute(sql, *args))
 
     @asynccontextmanager
     async def transaction(self, *, lock: str | None = None) -> AsyncIterator[Executor]:
         with _mapped():
             async with (
-                self._pool.acquire(timeout=_ACQUIRE_TIMEOUT) as connection,
+                self._acquire() as connection,
                 connection.transaction(),
             ):
                 if lock is not None:
