@@ -194,12 +194,15 @@ def _write(path: Path, text: str) -> None:
     partial.replace(path)
 
 
-def save(report: Report, results: Path, table_md: Path) -> Path:
-    """bench/results/<UTC timestamp>.json, latest.json, and the Markdown table."""
+def save(report: Report, results: Path, table_md: Path | None) -> Path:
+    """bench/results/<UTC timestamp>.json, then, unless `table_md` is None (a partial run),
+    latest.json and the Markdown table."""
     results.mkdir(parents=True, exist_ok=True)
     document = json.dumps(to_json(report), indent=2, ensure_ascii=False) + "\n"
     stamped = results / (time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + ".json")
     _write(stamped, document)
+    if table_md is None:
+        return stamped
     _write(results / "latest.json", document)
     markdown = render_markdown(report.rows, report.crypto, report.machine, report.notes)
     _write(table_md, markdown)
