@@ -137,8 +137,15 @@ def install_grants(settings: Settings, storage: Storage, tokens: AccessTokenIssu
     """Every grant type the token endpoint serves, in the order metadata lists them."""
     return [
         AuthorizationCodeGrant(
-            storage.database, storage.codes, storage.refresh_tokens, storage.users, tokens
+            storage.database,
+            storage.codes,
+            storage.refresh_tokens,
+            storage.users,
+            tokens,
+            storage.revoked,
         ),
-        RefreshTokenGrant(storage.database, storage.refresh_tokens, storage.users, tokens),
+        RefreshTokenGrant(
+            storage.database, storage.refresh_tokens, storage.users, tokens, storage.revoked
+        ),
         ClientCredentialsGrant(tokens, settings.default_audience),
     ]

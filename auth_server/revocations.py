@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from shared.db import Database
+from shared.db import Database, Executor
 
 FEED_PAGE_SIZE = 1000
 # Resource servers accept a token up to their clock leeway past `exp` (RFC 7519 §4.1.4), so an
@@ -55,6 +55,39 @@ class RevokedAccessTokens:
                 exp,
                 int(time.time()),
             )
+
+    async def remember(
+        self, tx: Executor, *, jti: str, grant_key: str, client_id: str, exp: int
+    ) -> None:
+        """Note an access token issued under a user's grant (a refresh-token family, or a code
+        that started none), in the transaction that issues the grant's next step."""
+        await tx.execute(
+            "INSERT INTO grant_access_tokens (jti, grant_key, client_id, exp)"
+            " VALUES ($1, $2, $3, $4)",
+            jti,
+            grant_key,
+            client_id,
+            exp,
+        )
+
+    async def revoke_grant(self, *grant_keys: str) -> int:
+        """Deny-list every unexpired access token issued under these grants; how many were new.
+
+        RFC 7009 §2.1: revoking a refresh token SHOULD also invalidate the access tokens of
+        the same grant; RFC 6749 §4.1.2: so should a code used twice."""
+        now = int(time.time())
+        added = 0
+        async with self._db.transaction(lock=LOCK) as tx:  # in feed order, as `add` explains
+            for grant_key in grant_keys:
+                added += await tx.execute(
+                    "INSERT INTO revoked_access_tokens (jti, client_id, exp, revoked_at)"
+                    " SELECT jti, client_id, exp, $2 FROM grant_access_tokens"
+                    " WHERE grant_key = $1 AND exp > $2"
+                    " ON CONFLICT (jti) DO NOTHING",
+                    grant_key,
+                    now,
+                )
+        return added
 
     async def is_revoked(self, jti: str) -> bool:
         row = await self._db.fetchrow("SELECT 1 FROM revoked_access_tokens WHERE jti = $1", jti)

@@ -169,4 +169,23 @@ MIGRATIONS: tuple[Migration, ...] = (
         # Epoch seconds; NULL while the key has no successor (see auth_server/key_schedule.py).
         ("ALTER TABLE signing_keys ADD COLUMN remove_at BIGINT",),
     ),
+    Migration(
+        5,
+        "access tokens issued under a user's grant, so that ending the grant revokes them",
+        (
+            # `grant_key`: the refresh-token family, or for a code that started none, the
+            # code's digest. One row per token of the code and refresh grants only, kept until
+            # the token expires; client_credentials tokens still write nothing.
+            """
+            CREATE TABLE grant_access_tokens (
+                jti TEXT PRIMARY KEY,
+                grant_key TEXT NOT NULL,
+                client_id TEXT NOT NULL,
+                exp BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX grant_access_tokens_grant ON grant_access_tokens (grant_key)",
+            "CREATE INDEX grant_access_tokens_exp ON grant_access_tokens (exp)",
+        ),
+    ),
 )

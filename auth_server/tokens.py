@@ -41,6 +41,11 @@ class IssuedToken:
         }
 
 
+def new_jti() -> str:
+    """A token's unique identifier (RFC 7519 §4.1.7): 128 random bits."""
+    return secrets.token_urlsafe(16)
+
+
 class AccessTokenIssuer:
     """Makes signed access tokens; writes nothing to the database.
 
@@ -55,6 +60,10 @@ class AccessTokenIssuer:
         self._keyring = keyring
         self._pool = ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="signer")
 
+    @property
+    def ttl(self) -> int:
+        return self._ttl
+
     def close(self) -> None:
         """Finish the signatures in progress and stop the pool's threads."""
         self._pool.shutdown(wait=True)
@@ -67,10 +76,13 @@ class AccessTokenIssuer:
         audience: tuple[str, ...],
         scope: tuple[str, ...],
         extra_claims: dict[str, Any] | None = None,
+        jti: str | None = None,
+        now: int | None = None,
     ) -> IssuedToken:
-        """RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti, and scope."""
-        now = int(time.time())
-        jti = secrets.token_urlsafe(16)
+        """RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti, and scope; `jti` and `now`
+        when the caller recorded the token (its `exp` is `now` + ttl) before it is signed."""
+        now = int(time.time()) if now is None else now
+        jti = new_jti() if jti is None else jti
         scope_text = format_scope(scope)
         claims: dict[str, Any] = {
             "iss": self._issuer,

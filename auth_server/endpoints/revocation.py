@@ -34,11 +34,17 @@ async def revoke(request: web.Request) -> web.Response:
 async def _revoke(app: web.Application, client: Client, found: FoundToken) -> None:
     if isinstance(found, RefreshTokenState):
         # RFC 7009 §2.1: revoking a refresh token ends the grant: its whole family.
-        if await app[REFRESH_TOKENS].revoke_family(found.family.family_id):
+        family_id = found.family.family_id
+        if await app[REFRESH_TOKENS].revoke_family(family_id):
+            log.info("client %s revoked refresh-token family %s", client.client_id, family_id)
+        # ...and the access tokens issued under it (RFC 7009 §2.1 SHOULD); a retry after a
+        # failure here finds the family revoked already and still deny-lists them.
+        if denied := await app[REVOKED].revoke_grant(family_id):
             log.info(
-                "client %s revoked refresh-token family %s",
+                "client %s revoked %d access token(s) of family %s",
                 client.client_id,
-                found.family.family_id,
+                denied,
+                family_id,
             )
     elif found.exp > time.time():
         # An expired access token is refused everywhere already; it needs no entry.

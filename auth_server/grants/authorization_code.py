@@ -12,7 +12,8 @@ from auth_server.codes import AuthorizationCodes, CodeGrant
 from auth_server.grants import TokenRequest
 from auth_server.pkce import verifier_matches
 from auth_server.refresh_tokens import RefreshTokens
-from auth_server.tokens import AccessTokenIssuer
+from auth_server.revocations import RevokedAccessTokens
+from auth_server.tokens import AccessTokenIssuer, new_jti
 from auth_server.users import UserRepository
 from shared.db import Database
 from shared.errors import InvalidGrant
@@ -51,18 +52,21 @@ class AuthorizationCodeGrant:
         refresh_tokens: RefreshTokens,
         users: UserRepository,
         tokens: AccessTokenIssuer,
+        revoked: RevokedAccessTokens,
     ) -> None:
         self._db = database
         self._codes = codes
         self._refresh_tokens = refresh_tokens
         self._users = users
         self._tokens = tokens
+        self._revoked = revoked
 
     async def exchange(self, request: TokenRequest) -> dict[str, Any]:
         form, client = request.form, request.client
         code = single(form, "code", required=True) or ""
         audience: tuple[str, ...] = ()
         refresh_token = None
+        jti, now = new_jti(), int(time.time())
         async with self._db.transaction() as tx:
             grant = await self._codes.consume(tx, code)
             if grant is not None:
@@ -73,6 +77,7 @@ class AuthorizationCodeGrant:
                 if user is None or user.disabled:
                     raise InvalidGrant("the user who authorized this code is disabled")
                 audience = narrow_audience(form.getall("resource", []), grant.audience)
+                grant_key = self._codes.digest(code)  # the grant, unless a family starts
                 if REFRESH_TOKEN in client.grant_types:
                     family_id, refresh_token = await self._refresh_tokens.start_family(
                         tx,
@@ -83,6 +88,14 @@ class AuthorizationCodeGrant:
                         auth_time=grant.auth_time,
                     )
                     await self._codes.bind_family(tx, code, family_id)
+                    grant_key = family_id
+                await self._revoked.remember(
+                    tx,
+                    jti=jti,
+                    grant_key=grant_key,
+                    client_id=client.client_id,
+                    exp=now + self._tokens.ttl,
+                )
         if grant is None:
             await self._revoke_after_replay(code)
             raise InvalidGrant("the authorization code is invalid, expired or already used")
@@ -92,6 +105,8 @@ class AuthorizationCodeGrant:
             audience=audience,
             scope=grant.scope,
             extra_claims={"auth_time": grant.auth_time},
+            jti=jti,
+            now=now,
         )
         return token.response(refresh_token=refresh_token) if refresh_token else token.response()
 
@@ -100,3 +115,6 @@ class AuthorizationCodeGrant:
         family_id = await self._codes.family_of_used(code)
         if family_id is not None and await self._refresh_tokens.revoke_family(family_id):
             log.warning("authorization code replayed: revoked refresh-token family %s", family_id)
+        grants = (self._codes.digest(code), *((family_id,) if family_id else ()))
+        if denied := await self._revoked.revoke_grant(*grants):
+            log.warning("authorization code replayed: revoked %d access token(s)", denied)

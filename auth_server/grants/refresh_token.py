@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from auth_server.audience import narrow_audience
 from auth_server.clients import REFRESH_TOKEN
 from auth_server.grants import TokenRequest
 from auth_server.refresh_tokens import Family, RefreshTokens
+from auth_server.revocations import RevokedAccessTokens
 from auth_server.scopes import grant_scope, parse_scope
-from auth_server.tokens import AccessTokenIssuer
+from auth_server.tokens import AccessTokenIssuer, new_jti
 from auth_server.users import UserRepository
 from shared.db import Database
 from shared.errors import InvalidGrant
@@ -30,17 +32,20 @@ class RefreshTokenGrant:
         refresh_tokens: RefreshTokens,
         users: UserRepository,
         tokens: AccessTokenIssuer,
+        revoked: RevokedAccessTokens,
     ) -> None:
         self._db = database
         self._refresh_tokens = refresh_tokens
         self._users = users
         self._tokens = tokens
+        self._revoked = revoked
 
     async def exchange(self, request: TokenRequest) -> dict[str, Any]:
         form, client = request.form, request.client
         presented = single(form, "refresh_token", required=True) or ""
         requested = parse_scope(single(form, "scope"))
         family: Family | None = None
+        jti, now = new_jti(), int(time.time())
         async with self._db.transaction() as tx:
             spent = await self._refresh_tokens.spend(tx, presented)
             if spent is not None:
@@ -57,6 +62,13 @@ class RefreshTokenGrant:
                 scope = grant_scope(requested, allowed)
                 audience = narrow_audience(form.getall("resource", []), family.audience)
                 refresh_token = await self._refresh_tokens.add_token(tx, family.family_id)
+                await self._revoked.remember(
+                    tx,
+                    jti=jti,
+                    grant_key=family.family_id,
+                    client_id=client.client_id,
+                    exp=now + self._tokens.ttl,
+                )
         if family is None:
             await self._revoke_after_replay(presented)
             raise InvalidGrant("the refresh token is invalid, expired or already used")
@@ -66,10 +78,16 @@ class RefreshTokenGrant:
             audience=audience,
             scope=scope,
             extra_claims={"auth_time": family.auth_time},
+            jti=jti,
+            now=now,
         )
         return token.response(refresh_token=refresh_token)
 
     async def _revoke_after_replay(self, presented: str) -> None:
         family_id = await self._refresh_tokens.family_of_spent(presented)
-        if family_id is not None and await self._refresh_tokens.revoke_family(family_id):
+        if family_id is None:
+            return
+        if await self._refresh_tokens.revoke_family(family_id):
             log.warning("refresh token replayed: revoked its family %s", family_id)
+        if denied := await self._revoked.revoke_grant(family_id):
+            log.warning("refresh token replayed: revoked %d access token(s)", denied)

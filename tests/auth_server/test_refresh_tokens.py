@@ -10,6 +10,7 @@ import pytest
 from auth_server.appkeys import DATABASE, USERS
 from tests.auth_server.browser import Browser
 from tests.auth_server.conftest import AuthClient, RegisterClient, Registered
+from tests.auth_server.lifecycle import introspect
 from tests.auth_server.test_authorization_code import (
     PASSWORD,
     REDIRECT_URI,
@@ -88,6 +89,9 @@ async def test_replay_of_a_spent_token_revokes_the_family(
     # The attacker's replay also cuts off the legitimate holder of the newest token.
     status, body = await refresh(auth_client, web_client, second["refresh_token"])
     assert (status, body["error"]) == (400, "invalid_grant")
+    # ...and the access tokens issued under the family.
+    for token in (first_tokens["access_token"], second["access_token"]):
+        assert await introspect(auth_client, web_client, token) == {"active": False}
 
 
 async def test_another_clients_refresh_token_is_invalid_grant(

@@ -10,6 +10,7 @@ import pytest
 from auth_server.appkeys import DATABASE, KEYRING
 from auth_server.jose import JwsSigner, generate_rsa_key
 from auth_server.maintenance import prune_expired
+from tests.auth_server.browser import Browser
 from tests.auth_server.conftest import ISSUER, AuthClient, RegisterClient, Registered
 from tests.auth_server.lifecycle import (
     basic,
@@ -20,7 +21,7 @@ from tests.auth_server.lifecycle import (
     revoke,
     user_tokens,
 )
-from tests.auth_server.test_authorization_code import REDIRECT_URI
+from tests.auth_server.test_authorization_code import REDIRECT_URI, redeem, sign_in_and_approve
 from tests.auth_server.test_refresh_tokens import refresh
 
 pytestmark = pytest.mark.usefixtures("database_kind")
@@ -59,6 +60,62 @@ async def test_revoking_a_spent_refresh_token_ends_the_whole_family(
     assert await introspect(auth_client, web_client, second["refresh_token"]) == {"active": False}
     status, body = await refresh(auth_client, web_client, second["refresh_token"])
     assert (status, body["error"]) == (400, "invalid_grant")
+
+
+async def test_revoking_a_refresh_token_revokes_the_access_tokens_of_its_grant(
+    auth_client: AuthClient,
+    web_client: Registered,
+    first_tokens: dict[str, Any],
+    register_client: RegisterClient,
+) -> None:
+    # RFC 7009 §2.1: revoking a refresh token SHOULD invalidate the grant's access tokens too.
+    status, second = await refresh(auth_client, web_client, first_tokens["refresh_token"])
+    assert status == 200
+    issued = [first_tokens["access_token"], second["access_token"]]
+    jtis = {(await introspect(auth_client, web_client, token))["jti"] for token in issued}
+    assert len(jtis) == 2
+    assert await revoke(auth_client, web_client, second["refresh_token"]) == 200
+    for token in issued:
+        assert await introspect(auth_client, web_client, token) == {"active": False}
+    # ...and resource servers polling the feed learn both.
+    resource_server = await register_client(name="accounts API", introspect=True)
+    response = await auth_client.get("/revocations", headers=basic(resource_server))
+    assert {entry["jti"] for entry in (await response.json())["revoked"]} == jtis
+    # Revoking again adds nothing.
+    assert await revoke(auth_client, web_client, second["refresh_token"]) == 200
+    assert await deny_listed(auth_client) == 2
+
+
+@pytest.mark.parametrize("grant_types", [("authorization_code",), None])
+async def test_a_replayed_code_revokes_the_access_token_it_produced(
+    auth_client: AuthClient, register_client: RegisterClient, grant_types: tuple[str, ...] | None
+) -> None:
+    # RFC 6749 §4.1.2, with and without a refresh-token family behind the code.
+    extra = {} if grant_types is None else {"grant_types": grant_types}
+    client = await register_client(redirect_uris=(REDIRECT_URI,), **extra)
+    await create_user(auth_client)
+    code, verifier = await sign_in_and_approve(Browser(auth_client), client)
+    status, first = await redeem(auth_client, client, code, verifier)
+    assert status == 200
+    assert ("refresh_token" in first) is (grant_types is None)
+    assert (await introspect(auth_client, client, first["access_token"]))["active"] is True
+    status, again = await redeem(auth_client, client, code, verifier)
+    assert (status, again["error"]) == (400, "invalid_grant")
+    assert await introspect(auth_client, client, first["access_token"]) == {"active": False}
+
+
+async def test_client_credentials_tokens_still_write_nothing(
+    auth_client: AuthClient, registered_client: Registered, first_tokens: dict[str, Any]
+) -> None:
+    database = auth_client.app[DATABASE]
+    before = await database.fetchval("SELECT count(*) FROM grant_access_tokens")
+    assert before == 1  # the user's token from the code grant
+    for _ in range(3):
+        await client_token(auth_client, registered_client)
+    assert await database.fetchval("SELECT count(*) FROM grant_access_tokens") == before
+    # Records go once their tokens have expired.
+    assert await prune_expired(database, now=int(time.time()) + 3600) >= 1
+    assert await database.fetchval("SELECT count(*) FROM grant_access_tokens") == 0
 
 
 async def test_revoked_access_token_is_inactive_and_deny_listed_until_it_expires(
