@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import base64
+import binascii
 import json
-import re
 from typing import Any
 
 import jwt
+import orjson
 
 from shared.errors import InvalidToken
 
-_B64URL = re.compile(rb"[A-Za-z0-9_-]*")
+# base64url to base64 (RFC 4648 §5); '+', '/' and '=' are not base64url without padding, so
+# they become a byte that strict decoding refuses.
+_TO_BASE64 = bytes.maketrans(b"-_+/=", b"+/!!!")
 
 
 class _Duplicate(ValueError):
@@ -28,9 +30,12 @@ def split_compact(token: bytes) -> tuple[bytes, bytes, bytes]:
 
 def decode_part(part: bytes) -> bytes:
     """Base64url without padding (RFC 7515 §2), nothing outside its alphabet."""
-    if len(part) % 4 == 1 or not _B64URL.fullmatch(part):
-        raise InvalidToken("the token is malformed")
-    return base64.urlsafe_b64decode(part + b"=" * (-len(part) % 4))
+    try:
+        return binascii.a2b_base64(
+            part.translate(_TO_BASE64) + b"=" * (-len(part) % 4), strict_mode=True
+        )
+    except binascii.Error:
+        raise InvalidToken("the token is malformed") from None
 
 
 def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -47,8 +52,17 @@ def _refuse_constant(name: str) -> Any:
 def json_object(part: bytes) -> dict[str, Any]:
     """A base64url part as a UTF-8 JSON object in which no member name repeats
     (RFC 7515 §5.2 step 4, RFC 7519 §7.2 step 10: reject duplicates)."""
+    data = decode_part(part)
     try:
-        text = decode_part(part).decode("utf-8")
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        value = None
+    # Text that is exactly orjson's own encoding of what it parsed has no repeated member,
+    # as a dict has none; any other text (spaces, escapes, floats) takes the strict parser.
+    if isinstance(value, dict) and orjson.dumps(value) == data:
+        return value
+    try:
+        text = data.decode("utf-8")
         value = json.loads(text, object_pairs_hook=_unique, parse_constant=_refuse_constant)
     except _Duplicate:
         raise InvalidToken("the token repeats a JSON member") from None

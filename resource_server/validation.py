@@ -7,7 +7,7 @@ import time
 from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 import jwt
 
@@ -27,9 +27,10 @@ REQUIRED_CLAIMS = ("iss", "sub", "aud", "exp", "iat", "jti", "client_id")
 HEADER_CACHE_SIZE = 64
 
 
-@dataclass(frozen=True, slots=True)
-class AccessToken:
-    """A verified access token: who it speaks for, for which client, with which scopes."""
+class AccessToken(NamedTuple):
+    """A verified access token: who it speaks for, for which client, with which scopes.
+    (A named tuple: immutable, and built in a fraction of a frozen dataclass's time, which
+    counts once per distinct token.)"""
 
     subject: str
     client_id: str
@@ -61,8 +62,7 @@ class Policy:
                 raise ValueError(f"algorithm {alg!r} must never be accepted (RFC 8725 §3.1)")
 
 
-@dataclass(frozen=True, slots=True)
-class _Verified:
+class _Verified(NamedTuple):
     token: AccessToken
     key_id: KeyId
 

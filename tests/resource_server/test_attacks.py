@@ -111,6 +111,14 @@ def _raise_scope(parts: list[str]) -> None:
     parts[1] = b64url(json.dumps(payload).encode())
 
 
+def _pad_signature(parts: list[str]) -> None:
+    parts[2] += "=" * (-len(parts[2]) % 4)  # RFC 7515 §2: base64url without padding
+
+
+def _standard_alphabet(parts: list[str]) -> None:
+    parts[2] = parts[2].replace("-", "+").replace("_", "/")
+
+
 def _strip_signature(parts: list[str]) -> None:
     parts[2] = ""
 
@@ -128,6 +136,7 @@ GOOD_CLAIMS = (
     '{"iss":"ISS","sub":"u","aud":"' + AUDIENCE + '","exp":EXP,"iat":NOW,"jti":"j",'
     '"client_id":"c","scope":"read"'
 )
+SPACED_CLAIMS = GOOD_CLAIMS.replace('":', '": ').replace(',"', ', "')
 
 ATTACKS: dict[str, Attack] = {
     "alg-none": unsigned("none"),
@@ -179,7 +188,12 @@ ATTACKS: dict[str, Attack] = {
         '{"alg":"RS256","typ":"at+jwt","kid":"k1","kid":"k1"}', GOOD_CLAIMS + "}"
     ),
     "duplicate-claim": raw(GOOD_HEADER, GOOD_CLAIMS + ',"aud":"' + AUDIENCE + '"}'),
+    # Spaced or escaped JSON takes the strict parser rather than the fast one.
+    "duplicate-claim-spaced": raw(GOOD_HEADER, SPACED_CLAIMS + ', "aud": "' + AUDIENCE + '"}'),
+    "duplicate-claim-escaped": raw(GOOD_HEADER, GOOD_CLAIMS + ',"\\u0061ud":"' + AUDIENCE + '"}'),
     "payload-not-object": raw(GOOD_HEADER, "[1]"),
+    "padded-signature": tampered(_pad_signature),
+    "standard-base64-signature": tampered(_standard_alphabet),
     "stripped-signature": tampered(_strip_signature),
     "two-parts": tampered(_drop_signature),
     "altered-signature": tampered(_flip_signature),
@@ -207,7 +221,8 @@ def pyjwt_accepts(issuer: TestIssuer, token: str, alg: str = "RS256") -> None:
 
 
 async def test_the_well_formed_token_is_accepted(rs: RSClient, issuer: TestIssuer) -> None:
-    for token in (issuer.token(), raw(GOOD_HEADER, GOOD_CLAIMS + "}")(issuer)):
+    exact = (GOOD_CLAIMS + "}", SPACED_CLAIMS + "}", GOOD_CLAIMS + ',"n\\u00e9":"\\u00e9"}')
+    for token in (issuer.token(), *(raw(GOOD_HEADER, text)(issuer) for text in exact)):
         response = await rs.get("/account", headers=bearer(token))
         assert response.status == 200, await response.text()
         pyjwt_accepts(issuer, token)
