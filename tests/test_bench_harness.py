@@ -9,7 +9,7 @@ import pytest
 
 from devtools.bench.ceilings import CryptoCeilings
 from devtools.bench.report import Machine, render_markdown, render_text
-from devtools.bench.targets import Measurement, evaluate
+from devtools.bench.targets import Measurement, against_naive, evaluate
 from devtools.bench.wrk import Load, WrkResult, parse_output, render_script
 
 WRK_STDOUT = """\
@@ -130,3 +130,15 @@ def test_the_table_renders_as_text_and_markdown() -> None:
     markdown = render_markdown(rows, CryptoCeilings(1_000, 40_000), machine)
     assert markdown.startswith("| scenario |")
     assert markdown.count("\n|") == len(rows) + 1
+
+
+def test_fresh_tokens_are_compared_with_naive_decoding_when_both_ran() -> None:
+    measurements = sample()
+    assert against_naive(measurements) == []
+    naive = Measurement("c0", "naive", 1, 64, "", result(3_000))
+    [note] = against_naive([*measurements, naive])
+    assert note.startswith("(c) served 1.33x the requests of naive pyjwt decoding")
+    assert note.endswith("here naive reached 0.30 of hello-world")
+    rows = evaluate([*measurements, naive], CryptoCeilings(1_000, 40_000))
+    assert rows[-1].ratio == pytest.approx(0.3)
+    assert rows[-1].met is None

@@ -20,7 +20,7 @@ from devtools.bench.report import Machine, Report, load_average, render_text, sa
 from devtools.bench.runner import Options, Runner
 from devtools.bench.scenarios import run_ceilings, run_deployment, run_fresh_tokens
 from devtools.bench.services import ROOT, ServiceFailed, Supervisor, python_env
-from devtools.bench.targets import FRESH_TOKENS, TOKEN, evaluate
+from devtools.bench.targets import FRESH_TOKENS, TOKEN, against_naive, evaluate
 
 RESULTS = ROOT / "bench" / "results"
 TABLE = ROOT / "bench" / "README_table.md"
@@ -87,6 +87,7 @@ def notes(runner: Runner) -> list[str]:
             f" all {os.cpu_count()} cores already; the ≥1.6x target for 2 workers assumes one core"
             " per worker, and on 2 cores it cannot hold together with ≥0.75x at one worker"
         )
+    found += against_naive(runner.measurements)
     for name, uvloop in sorted(runner.loops.items()):
         if not uvloop:
             found.append(f"{name} ran on asyncio's default event loop, not uvloop")

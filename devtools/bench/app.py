@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aiohttp import web
+import jwt
+from aiohttp import hdrs, web
 
 from resource_server import Settings as ResourceSettings
 from resource_server import TokenValidator, access_token, protect, public, require_scope
@@ -53,6 +54,30 @@ async def protected(request: web.Request) -> web.Response:
     return web.Response(text=f"Hello, {access_token(request).subject}")
 
 
+@public
+async def naive(request: web.Request) -> web.Response:
+    """GET /naive: issue 8's reference for (c), what many applications do: `jwt.decode` with
+    the key the token's `kid` names, checking signature, `exp`, `iss` and `aud`, and nothing
+    of what the middleware adds (`typ`, required claims, duplicate members, a cache)."""
+    validator = request.app[VALIDATOR]
+    token = request.headers.get(hdrs.AUTHORIZATION, "").removeprefix("Bearer ")
+    try:
+        kid = jwt.get_unverified_header(token).get("kid")
+        key = validator.keys.get((str(kid), "RS256"))
+        if key is None:
+            raise jwt.InvalidTokenError("unknown kid")
+        claims = jwt.decode(
+            token,
+            key.key,
+            algorithms=["RS256"],
+            audience=validator.policy.audience,
+            issuer=validator.policy.issuer,
+        )
+    except jwt.InvalidTokenError:
+        return web.Response(text="invalid token", status=401)
+    return web.Response(text=f"Hello, {claims['sub']}")
+
+
 def create_app(settings: BenchSettings) -> web.Application:
     """The ceiling app, or with an issuer, the same plus the guarded `/protected` route: only
     what `protect` adds (the bearer middleware), as in any other application."""
@@ -63,6 +88,7 @@ def create_app(settings: BenchSettings) -> web.Application:
         )
         app[VALIDATOR] = protect(app, guard)
         app.router.add_get("/protected", protected)
+        app.router.add_get("/naive", naive)
     app.router.add_get("/hello", hello)
     app.router.add_post("/form", form)
     app.router.add_get("/readyz", readyz)

@@ -26,6 +26,7 @@ from devtools.bench.targets import (
     FRESH_TOKENS,
     GUARDED_PUBLIC,
     HELLO,
+    NAIVE_DECODE,
     PROTECTED,
     TOKEN,
 )
@@ -174,6 +175,11 @@ def _fresh_tokens(
         label = "protected hello, new token each request"
         case = Case(FRESH_TOKENS, label, workers, runner.options.connections)
         runner.measure(case, Load(f"{url}/protected", token_file=path), app, pool=count - 1)
+        if workers == 1:
+            # pyjwt keeps nothing between requests, so tokens may repeat here: no pool limit.
+            label = "naive pyjwt.decode, new token each request"
+            naive = Case(NAIVE_DECODE, label, workers, runner.options.connections)
+            runner.measure(naive, Load(f"{url}/naive", token_file=path), app)
 
 
 def check_accepted(url: str, token: str) -> None:
