@@ -18,6 +18,7 @@ from shared.db.base import (
     StorageUnavailable,
     lock_key,
 )
+from shared.db.pg_pool import ConnectionPool
 
 # SQLSTATE classes that mean "the database is not there right now", not "your SQL is wrong".
 _UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
@@ -65,62 +66,54 @@ class _Connection(Executor):
             return _count(await self._connection.execute(sql, *args))
 
 
-async def _keep_session(connection: asyncpg.Connection) -> None:
-    """Release without asyncpg's default reset (`RESET ALL; UNLISTEN *; CLOSE ALL;
-    pg_advisory_unlock_all()`), a round trip per query: this layer leaves no session state
-    behind (its locks are transaction-scoped, it never LISTENs, SETs or holds cursors).
-    asyncpg still rolls back any transaction left open before calling this."""
-
-
 class PostgresDatabase(Database):
-    """An asyncpg pool behind the Database interface."""
+    """A pool of asyncpg connections behind the Database interface."""
 
     dialect = "postgresql"
 
-    def __init__(self, pool: asyncpg.Pool, size: int) -> None:
+    def __init__(self, pool: ConnectionPool) -> None:
         self._pool = pool
-        # asyncpg's pool hands a released connection to whichever task asks next, so under load a
-        # waiting request can lose it again and again (seconds of p99 at 64 connections). A
-        # semaphore of the pool's size in front of it queues requests first come, first served
-        # (asyncio's Semaphore admits no barging since Python 3.11.1).
-        self._turns = asyncio.Semaphore(size)
 
     @classmethod
     async def connect(
         cls, url: str, *, min_size: int = 1, max_size: int = 10, command_timeout: float = 10.0
     ) -> PostgresDatabase:
         """Open a pool; StorageUnavailable if the server cannot be reached."""
-        with _mapped():
-            pool = await asyncio.wait_for(
-                asyncpg.create_pool(
-                    url,
-                    min_size=min_size,
-                    max_size=max_size,
-                    command_timeout=command_timeout,
-                    reset=_keep_session,
-                ),
-                timeout=command_timeout,
+
+        async def connect() -> asyncpg.Connection:
+            # A server that does not answer costs a request the acquire bound, not a minute.
+            connection: asyncpg.Connection = await asyncpg.connect(
+                url, timeout=_ACQUIRE_TIMEOUT, command_timeout=command_timeout
             )
-        return cls(pool, max_size)
+            return connection
+
+        pool = ConnectionPool(connect, min_size=min_size, max_size=max_size)
+        with _mapped():
+            await asyncio.wait_for(pool.start(), timeout=command_timeout)
+        return cls(pool)
 
     @asynccontextmanager
     async def _acquire(self) -> AsyncIterator[asyncpg.Connection]:
-        """A connection of the pool, in the order requests asked; TimeoutError after the bound."""
-        async with asyncio.timeout(_ACQUIRE_TIMEOUT) as waiting:
-            await self._turns.acquire()
-            try:
+        """A connection of the pool, in the order requests asked; TimeoutError after the bound
+        on waiting. It goes back to the pool unless it may hold session state: left in a
+        transaction, or interrupted (cancelled, timed out, cut off) in the middle of a query."""
+        connection = self._pool.acquire_nowait()
+        if connection is None:
+            async with asyncio.timeout(_ACQUIRE_TIMEOUT):
                 connection = await self._pool.acquire()
-            except BaseException:
-                self._turns.release()
-                raise
-            waiting.reschedule(None)  # the bound is on waiting, not on the work that follows
+        reusable = False
         try:
             yield connection
+            reusable = not connection.is_in_transaction()
+        except (asyncio.CancelledError, TimeoutError, OSError, asyncpg.InterfaceError):
+            raise
+        except BaseException:
+            # The server refused a statement, or the caller gave up on its transaction (rolled
+            # back by then): the connection itself is sound.
+            reusable = not connection.is_in_transaction()
+            raise
         finally:
-            try:
-                await self._pool.release(connection)
-            finally:
-                self._turns.release()
+            self._pool.release(connection, reusable=reusable)
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
         with _mapped():
@@ -148,7 +141,7 @@ class PostgresDatabase(Database):
 
     def pool_stats(self) -> tuple[int, int]:
         """(connections open, connections idle)."""
-        return self._pool.get_size(), self._pool.get_idle_size()
+        return self._pool.size, self._pool.idle
 
     async def close(self) -> None:
         await self._pool.close()
