@@ -105,8 +105,11 @@ async def read_form(request: web.Request) -> MultiDictProxy[str]:
     if request.content_type != FORM_CONTENT_TYPE:
         raise InvalidRequest(f"the body must be {FORM_CONTENT_TYPE}")
     try:
-        async with asyncio.timeout(BODY_TIMEOUT_SECONDS):
-            form = await request.post()
+        if request.content.is_eof():
+            form = await request.post()  # the whole body is here: nothing to wait for
+        else:
+            async with asyncio.timeout(BODY_TIMEOUT_SECONDS):
+                form = await request.post()
     except UnicodeDecodeError:
         raise InvalidRequest("the body is not valid UTF-8") from None
     except TimeoutError:
