@@ -23,6 +23,11 @@ class PoolClosed(ConnectionError):
     """The pool is closed; no connection will be handed out."""
 
 
+def _expire(waiter: asyncio.Future[asyncpg.Connection | None]) -> None:
+    if not waiter.done():
+        waiter.set_exception(TimeoutError("no database connection came free in time"))
+
+
 class ConnectionPool:
     """At most `max_size` connections; `min_size` opened by `start`, the rest on demand."""
 
@@ -71,28 +76,31 @@ class ConnectionPool:
             self._slots -= 1  # the server went away while it was idle
         return None
 
-    async def acquire(self) -> asyncpg.Connection:
+    async def acquire(self, max_wait: float | None = None) -> asyncpg.Connection:
         """A connection: an idle one, a new one while below `max_size`, or the next one
-        released, in the order callers asked. Cancel the call to stop waiting."""
-        while True:  # once, unless a connection found closed had to be dropped
-            if self._closed:
-                raise PoolClosed("the connection pool is closed")
-            connection = self.acquire_nowait()
-            if connection is not None:
-                return connection
-            if self._slots < self._max_size and not self._waiters:
-                self._slots += 1
-                return await self._open_in_slot()
-            handed = await self._wait()
+        released, in the order callers asked; TimeoutError after `max_wait` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = None if max_wait is None else loop.time() + max_wait
+        if self._closed:
+            raise PoolClosed("the connection pool is closed")
+        connection = self.acquire_nowait()
+        if connection is not None:
+            return connection
+        if self._slots >= self._max_size or self._waiters:
+            handed = await self._wait(deadline)
             if handed is not None:
                 return handed
-            self._slots += 1  # the slot that fell free is ours
+        self._slots += 1  # a free slot, or the one that fell free for us
+        async with asyncio.timeout_at(deadline):
             return await self._open_in_slot()
 
-    async def _wait(self) -> asyncpg.Connection | None:
-        waiter: asyncio.Future[asyncpg.Connection | None]
-        waiter = asyncio.get_running_loop().create_future()
+    async def _wait(self, deadline: float | None) -> asyncpg.Connection | None:
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[asyncpg.Connection | None] = loop.create_future()
         self._waiters.append(waiter)
+        # A timer handle, not asyncio.timeout: this is the busy path of every request when
+        # the pool is the bottleneck, and the pure-Python timeout costs several times more.
+        expiry = None if deadline is None else loop.call_at(deadline, _expire, waiter)
         try:
             return await waiter
         except BaseException:
@@ -106,6 +114,9 @@ class ConnectionPool:
             else:
                 waiter.cancel()
             raise
+        finally:
+            if expiry is not None:
+                expiry.cancel()
 
     async def _open_in_slot(self) -> asyncpg.Connection:
         try:

@@ -99,8 +99,7 @@ class PostgresDatabase(Database):
         transaction, or interrupted (cancelled, timed out, cut off) in the middle of a query."""
         connection = self._pool.acquire_nowait()
         if connection is None:
-            async with asyncio.timeout(_ACQUIRE_TIMEOUT):
-                connection = await self._pool.acquire()
+            connection = await self._pool.acquire(max_wait=_ACQUIRE_TIMEOUT)
         reusable = False
         try:
             yield connection

@@ -184,3 +184,15 @@ async def test_waiting_for_a_connection_is_bounded(
     with pytest.raises(StorageUnavailable):
         await database.fetch("SELECT 1")
     await asyncio.gather(*holders)
+
+
+async def test_a_waiter_that_times_out_leaves_the_queue(pool: ConnectionPool) -> None:
+    held = await pool.acquire()
+    with pytest.raises(TimeoutError):
+        await pool.acquire(max_wait=0.05)
+    patient = asyncio.create_task(pool.acquire(max_wait=5))
+    await asyncio.sleep(0)
+    pool.release(held)
+    assert await patient is held
+    pool.release(held)
+    assert (pool.size, pool.idle) == (1, 1)
