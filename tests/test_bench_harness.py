@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from devtools.bench.ceilings import CryptoCeilings
-from devtools.bench.report import Machine, render_markdown, render_text
+from devtools.bench.report import (
+    README_END,
+    README_START,
+    Machine,
+    quote_in_readme,
+    render_markdown,
+    render_text,
+)
 from devtools.bench.targets import Measurement, against_naive, evaluate
 from devtools.bench.wrk import Load, WrkResult, parse_output, render_script
 
@@ -142,3 +149,18 @@ def test_fresh_tokens_are_compared_with_naive_decoding_when_both_ran() -> None:
     rows = evaluate([*measurements, naive], CryptoCeilings(1_000, 40_000))
     assert rows[-1].ratio == pytest.approx(0.3)
     assert rows[-1].met is None
+
+
+def test_a_whole_run_quotes_its_table_between_the_readme_markers(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Title\n\n{README_START}\nold table\n{README_END}\n\n## Next\n")
+    assert quote_in_readme(readme, "| new | table |\n")
+    assert quote_in_readme(readme, "| newer | table |\n")  # again: replaced, not added
+    text = readme.read_text()
+    assert "old table" not in text
+    assert "| new |" not in text
+    assert f"{README_START}\n| newer | table |\n{README_END}\n\n## Next\n" in text
+    unmarked = tmp_path / "OTHER.md"
+    unmarked.write_text("no markers\n")
+    assert not quote_in_readme(unmarked, "| t |\n")
+    assert unmarked.read_text() == "no markers\n"

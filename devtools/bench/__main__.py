@@ -24,6 +24,7 @@ from devtools.bench.targets import FRESH_TOKENS, TOKEN, against_naive, evaluate
 
 RESULTS = ROOT / "bench" / "results"
 TABLE = ROOT / "bench" / "README_table.md"
+README = ROOT / "README.md"
 
 
 def parse(argv: Sequence[str] | None) -> Options:
@@ -144,8 +145,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         finally:
             runner.supervisor.stop_all()
-    saved = save(report(runner, crypto, started, machine), RESULTS, TABLE if whole else None)
-    also = ", bench/results/latest.json, bench/README_table.md" if whole else " (a partial run)"
+    saved = save(
+        report(runner, crypto, started, machine), RESULTS, TABLE if whole else None, README
+    )
+    also = ", bench/results/latest.json, bench/README_table.md, README.md" if whole else ""
+    also = also or " (a partial run)"
     print(f"saved {saved.relative_to(ROOT)}{also}")
     return 0
 

@@ -194,9 +194,24 @@ def _write(path: Path, text: str) -> None:
     partial.replace(path)
 
 
-def save(report: Report, results: Path, table_md: Path | None) -> Path:
+README_START = "<!-- bench-table:start (written by make bench) -->"
+README_END = "<!-- bench-table:end -->"
+
+
+def quote_in_readme(readme: Path, markdown: str) -> bool:
+    """Put the table between the README's two markers; False when they are missing."""
+    text = readme.read_text()
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        return False
+    before, after = text[: start + len(README_START)], text[end:]
+    _write(readme, f"{before}\n{markdown}{after}")
+    return True
+
+
+def save(report: Report, results: Path, table_md: Path | None, readme: Path | None = None) -> Path:
     """bench/results/<UTC timestamp>.json, then, unless `table_md` is None (a partial run),
-    latest.json and the Markdown table."""
+    latest.json, the Markdown table, and the same table quoted in `readme`."""
     results.mkdir(parents=True, exist_ok=True)
     document = json.dumps(to_json(report), indent=2, ensure_ascii=False) + "\n"
     stamped = results / (time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + ".json")
@@ -206,4 +221,6 @@ def save(report: Report, results: Path, table_md: Path | None) -> Path:
     _write(results / "latest.json", document)
     markdown = render_markdown(report.rows, report.crypto, report.machine, report.notes)
     _write(table_md, markdown)
+    if readme is not None and not quote_in_readme(readme, markdown):
+        print(f"note: {readme.name} has no bench-table markers; table not quoted there")
     return stamped
