@@ -4,8 +4,8 @@ asyncpg's own pool costs about 100 us of CPU per acquire and release (a queue, a
 task per release through `asyncio.shield`), more than the query it serves on a primary-key
 read, and it lets a task that just arrived take a connection that a waiting one was due. Here
 a free connection is a deque pop, a release hands the connection straight to the oldest
-waiter, and a connection that may hold state (an exception, a cancellation or an open
-transaction during its use) is closed rather than reused.
+waiter, and a connection that may hold session state (cut off or cancelled mid-query, or
+left in a transaction) is closed rather than reset and reused.
 """
 
 from __future__ import annotations
