@@ -48,6 +48,20 @@ def _mapped() -> Iterator[None]:
         raise
 
 
+async def _enter_wal(connection: aiosqlite.Connection) -> None:
+    """WAL mode, which the file keeps once set. Processes opening a new file at the same
+    moment may each find it locked without the busy timeout applying: retry a while."""
+    deadline = asyncio.get_running_loop().time() + _BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            await connection.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or asyncio.get_running_loop().time() > deadline:
+                raise
+        await asyncio.sleep(0.05)
+
+
 class _Transaction(Executor):
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._connection = connection
@@ -89,7 +103,7 @@ class SQLiteDatabase(Database):
         try:
             with _mapped():
                 await connection.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
-                await connection.execute("PRAGMA journal_mode = WAL")
+                await _enter_wal(connection)
                 await connection.execute("PRAGMA synchronous = NORMAL")
                 await connection.execute("PRAGMA foreign_keys = ON")
         except BaseException:
