@@ -28,6 +28,7 @@ from auth_server.appkeys import (
 )
 from auth_server.authorization_flow import AuthorizationFlow
 from auth_server.bootstrap import Storage, open_storage
+from auth_server.client_cache import ClientCache, follow_changes
 from auth_server.client_throttle import ClientAuthThrottle
 from auth_server.endpoints.metadata import build_metadata, render
 from auth_server.grants import Grant
@@ -106,11 +107,29 @@ async def storage(app: web.Application) -> AsyncIterator[None]:
             csrf=Csrf(opened.server_secrets, secure=settings.secure_cookies),
         )
         app[METADATA] = render(build_metadata(settings, [g.grant_type for g in grants]))
-        async with pool_sampler(app[METRICS], opened.database):
+        async with pool_sampler(app[METRICS], opened.database), client_caching(opened):
             yield
     finally:
         tokens.close()
         await opened.database.close()
+
+
+@contextlib.asynccontextmanager
+async def client_caching(opened: Storage) -> AsyncIterator[None]:
+    """On PostgreSQL, cache clients between change notifications (auth_server/client_cache.py)."""
+    if opened.database.dialect != "postgresql":
+        yield
+        return
+    cache = ClientCache()
+    opened.clients.cache = cache
+    task = asyncio.create_task(follow_changes(opened.database, cache))
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        opened.clients.cache = None
 
 
 async def pruning(app: web.Application) -> AsyncIterator[None]:

@@ -7,11 +7,14 @@ import secrets
 import string
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auth_server.scopes import format_scope
 from auth_server.server_secrets import ServerSecrets
 from shared.db import Database, Executor, Row
+
+if TYPE_CHECKING:
+    from auth_server.client_cache import ClientCache
 
 CLIENT_CREDENTIALS = "client_credentials"
 AUTHORIZATION_CODE = "authorization_code"
@@ -120,11 +123,13 @@ _COLUMNS = (
 
 
 class ClientRepository:
-    """Clients in the database; each method is one statement."""
+    """Clients in the database; each method is one statement. With a cache (a server on
+    PostgreSQL), `get` answers from memory until a notification says the client changed."""
 
     def __init__(self, database: Database, server_secrets: ServerSecrets) -> None:
         self._db = database
         self._secrets = server_secrets
+        self.cache: ClientCache | None = None
 
     async def create(self, new: NewClient, tx: Executor | None = None) -> tuple[Client, str | None]:
         """Store a client; return it with its secret in clear (shown once, never stored)."""
@@ -154,10 +159,26 @@ class ClientRepository:
     async def get(self, client_id: str) -> Client | None:
         if "\x00" in client_id:  # never a client's id; PostgreSQL text cannot even hold it
             return None
+        cache = self.cache
+        if cache is not None:
+            cached = cache.get(client_id)  # empty whenever the listener is down
+            if cached is not None:
+                return cached
+        epoch = 0 if cache is None else cache.epoch()
         row = await self._db.fetchrow(
             f"SELECT {_COLUMNS} FROM clients WHERE client_id = $1", client_id
         )
-        return None if row is None else Client.from_row(row)
+        if row is None:
+            return None
+        client = Client.from_row(row)
+        if cache is not None:
+            cache.put(client, epoch)
+        return client
+
+    def _changed(self, client_id: str) -> None:
+        """This process changed a client: forget it now, not when the notification comes."""
+        if self.cache is not None:
+            self.cache.invalidate(client_id)
 
     async def list(self) -> list[Client]:
         rows = await self._db.fetch(
@@ -180,10 +201,13 @@ class ClientRepository:
             json.dumps(list(new.redirect_uris)),
             int(time.time()),
         )
+        self._changed(client_id)
         return None if row is None else Client.from_row(row)
 
     async def delete(self, client_id: str) -> bool:
-        return await self._db.execute("DELETE FROM clients WHERE client_id = $1", client_id) == 1
+        deleted = await self._db.execute("DELETE FROM clients WHERE client_id = $1", client_id)
+        self._changed(client_id)
+        return deleted == 1
 
     async def rotate_secret(self, client_id: str) -> str | None:
         """Replace a confidential client's secret; the old one stops working at once."""
@@ -195,6 +219,7 @@ class ClientRepository:
             self._secrets.digest(secret),
             int(time.time()),
         )
+        self._changed(client_id)
         return secret if changed == 1 else None
 
 

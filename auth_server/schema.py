@@ -188,4 +188,26 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX grant_access_tokens_exp ON grant_access_tokens (exp)",
         ),
     ),
+    Migration(
+        6,
+        "a notification for every changed or deleted client, for the servers' client caches",
+        # PostgreSQL only: SQLite has no NOTIFY, and there the servers cache no clients.
+        # Whoever changes the row (a server, the CLI, an operator's SQL), every listening
+        # auth server drops the client from its cache once the change commits.
+        postgresql=(
+            """
+            CREATE FUNCTION notify_client_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM pg_notify('oauth_clients_changed', OLD.client_id);
+                RETURN NULL;
+            END
+            $$
+            """,
+            """
+            CREATE TRIGGER clients_changed AFTER UPDATE OR DELETE ON clients
+            FOR EACH ROW EXECUTE FUNCTION notify_client_changed()
+            """,
+        ),
+        sqlite=(),
+    ),
 )

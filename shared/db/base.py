@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import abc
+import asyncio
 import hashlib
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any, ClassVar
 
@@ -66,6 +68,25 @@ class Database(Executor):
     @abc.abstractmethod
     async def close(self) -> None:
         """Close every connection."""
+
+    async def subscribe(
+        self, channel: str, on_message: Callable[[str], None]
+    ) -> Subscription | None:
+        """Hear every message sent on `channel` (PostgreSQL NOTIFY) until the subscription
+        is lost or closed; None where the database sends none (SQLite)."""
+        return None
+
+
+class Subscription(abc.ABC):
+    """A live LISTEN: `lost` is set when the connection behind it goes away."""
+
+    lost: asyncio.Event
+    backend_pid: int
+    """The server process behind it, as pg_stat_activity names it."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Stop listening and close the connection."""
 
 
 def lock_key(name: str) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
@@ -16,6 +16,7 @@ from shared.db.base import (
     InvalidValue,
     Row,
     StorageUnavailable,
+    Subscription,
     lock_key,
 )
 from shared.db.pg_pool import ConnectionPool
@@ -66,13 +67,32 @@ class _Connection(Executor):
             return _count(await self._connection.execute(sql, *args))
 
 
+class _Listening(Subscription):
+    def __init__(self, connection: asyncpg.Connection) -> None:
+        self._connection = connection
+        self.lost = asyncio.Event()
+        self.backend_pid = connection.get_server_pid()
+        connection.add_termination_listener(lambda _connection: self.lost.set())
+
+    async def close(self) -> None:
+        self.lost.set()
+        if not self._connection.is_closed():
+            try:
+                await asyncio.wait_for(self._connection.close(), timeout=5)
+            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                self._connection.terminate()
+
+
 class PostgresDatabase(Database):
     """A pool of asyncpg connections behind the Database interface."""
 
     dialect = "postgresql"
 
-    def __init__(self, pool: ConnectionPool) -> None:
+    def __init__(
+        self, pool: ConnectionPool, connect: Callable[[], Awaitable[asyncpg.Connection]]
+    ) -> None:
         self._pool = pool
+        self._connect = connect
 
     @classmethod
     async def connect(
@@ -90,7 +110,7 @@ class PostgresDatabase(Database):
         pool = ConnectionPool(connect, min_size=min_size, max_size=max_size)
         with _mapped():
             await asyncio.wait_for(pool.start(), timeout=command_timeout)
-        return cls(pool)
+        return cls(pool, connect)
 
     @asynccontextmanager
     async def _acquire(self) -> AsyncIterator[asyncpg.Connection]:
@@ -137,6 +157,21 @@ class PostgresDatabase(Database):
 
     async def ping(self) -> None:
         await self.fetch("SELECT 1")
+
+    async def subscribe(self, channel: str, on_message: Callable[[str], None]) -> Subscription:
+        """LISTEN on a connection of its own, outside the pool. PostgreSQL delivers a NOTIFY
+        when its transaction commits, to every session listening at that moment."""
+        with _mapped():
+            connection = await self._connect()
+            try:
+                subscription = _Listening(connection)
+                await connection.add_listener(
+                    channel, lambda _c, _pid, _channel, payload: on_message(payload)
+                )
+            except BaseException:
+                connection.terminate()
+                raise
+        return subscription
 
     def pool_stats(self) -> tuple[int, int]:
         """(connections open, connections idle)."""
