@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -45,6 +44,7 @@ from auth_server.routes import add_routes
 from auth_server.settings import Settings
 from auth_server.token_lookup import TokenLookup
 from auth_server.tokens import AccessTokenIssuer
+from shared.background import in_background
 from shared.http import error_middleware
 from shared.metrics import Metrics, metrics_middleware, pool_sampler
 from shared.request_context import request_id_middleware
@@ -122,34 +122,25 @@ async def client_caching(opened: Storage) -> AsyncIterator[None]:
         return
     cache = ClientCache()
     opened.clients.cache = cache
-    task = asyncio.create_task(follow_changes(opened.database, cache))
     try:
-        yield
+        async with in_background(follow_changes(opened.database, cache)):
+            yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         opened.clients.cache = None
 
 
 async def pruning(app: web.Application) -> AsyncIterator[None]:
     """The background task that deletes expired rows."""
-    task = asyncio.create_task(prune_forever(app[DATABASE]))
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async with in_background(prune_forever(app[DATABASE])):
+        yield
 
 
 async def key_maintenance(app: web.Application) -> AsyncIterator[None]:
     """The background task that reloads the key ring and makes scheduled key changes."""
     repository = KeyRepository(app[DATABASE], app[SERVER_SECRETS])
     policy = RotationPolicy.from_settings(app[SETTINGS])
-    task = asyncio.create_task(KeyMaintenance(repository, app[KEYRING], policy).run())
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async with in_background(KeyMaintenance(repository, app[KEYRING], policy).run()):
+        yield
 
 
 def install_grants(settings: Settings, storage: Storage, tokens: AccessTokenIssuer) -> list[Grant]:

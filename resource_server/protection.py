@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Callable
 
 import aiohttp
@@ -15,6 +13,7 @@ from resource_server.middleware import bearer_auth
 from resource_server.revocation import RevocationPoller, RevokedJtis
 from resource_server.settings import Settings
 from resource_server.validation import Policy, TokenValidator
+from shared.background import in_background
 from shared.errors import BearerError
 from shared.metrics import Metrics
 
@@ -106,19 +105,13 @@ async def http_client(app: web.Application) -> AsyncIterator[None]:
 
 async def revocation_polling(app: web.Application) -> AsyncIterator[None]:
     """The background task that reads the issuer's revocation feed every interval."""
-    task = asyncio.create_task(app[REVOCATION].run(app[HTTP_CLIENT]))
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async with in_background(app[REVOCATION].run(app[HTTP_CLIENT])):
+        yield
 
 
 async def key_refresh(app: web.Application) -> AsyncIterator[None]:
     """The background task that fetches the issuer's keys, then keeps them fresh."""
     keys = app[VALIDATOR].keys
-    task = asyncio.create_task(keys.run(app[HTTP_CLIENT]))
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async with in_background(keys.run(app[HTTP_CLIENT])):
+        yield
     await keys.close()

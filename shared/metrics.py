@@ -22,6 +22,7 @@ from prometheus_client import (
     multiprocess,
 )
 
+from shared.background import in_background
 from shared.db import Database
 from shared.logging import route_of
 
@@ -128,10 +129,5 @@ async def sample_pool(metrics: Metrics, database: Database) -> None:
 @contextlib.asynccontextmanager
 async def pool_sampler(metrics: Metrics, database: Database) -> AsyncIterator[None]:
     """Run `sample_pool` for the lifetime of the block."""
-    task = asyncio.create_task(sample_pool(metrics, database))
-    try:
+    async with in_background(sample_pool(metrics, database)):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
