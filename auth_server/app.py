@@ -27,7 +27,7 @@ from auth_server.appkeys import (
 )
 from auth_server.authorization_flow import AuthorizationFlow
 from auth_server.bootstrap import Storage, open_storage
-from auth_server.client_cache import ClientCache, follow_changes
+from auth_server.client_cache import client_cache, follow_client_changes
 from auth_server.client_throttle import ClientAuthThrottle
 from auth_server.endpoints.metadata import build_metadata, render
 from auth_server.grants import Grant
@@ -120,10 +120,10 @@ async def client_caching(opened: Storage) -> AsyncIterator[None]:
     if opened.database.dialect != "postgresql":
         yield
         return
-    cache = ClientCache()
+    cache = client_cache()
     opened.clients.cache = cache
     try:
-        async with in_background(follow_changes(opened.database, cache)):
+        async with in_background(follow_client_changes(opened.database, cache)):
             yield
     finally:
         opened.clients.cache = None

@@ -172,7 +172,7 @@ class ClientRepository:
             return None
         client = Client.from_row(row)
         if cache is not None:
-            cache.put(client, epoch)
+            cache.put(client_id, client, epoch)
         return client
 
     def _changed(self, client_id: str) -> None:
