@@ -1,12 +1,28 @@
-"""The protected accounts: one JSON object per subject."""
+"""The protected accounts: one JSON object per subject.
+
+On PostgreSQL each process keeps the accounts it read in memory until a notification says
+the row changed (migration 2, shared/notified_cache.py): a GET is then answered without a
+database round trip (issue 8). A PUT on this process is read back at once; one on another
+replica is seen here once its notification arrives, typically within a millisecond of the
+commit. While the listening connection is down, every GET reads the database.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
+from shared.background import in_background
 from shared.db import Database
+from shared.notified_cache import NotifiedCache, follow_changes
+
+CHANNEL = "resource_accounts_changed"
+MAX_ENTRIES = 50_000
+# Characters of stored JSON held in all; the parsed objects take a few times more memory.
+MAX_CACHED_TEXT = 8 * 1024 * 1024
 
 
 class Accounts:
@@ -14,26 +30,53 @@ class Accounts:
 
     def __init__(self, database: Database) -> None:
         self._db = database
+        self.cache: NotifiedCache[dict[str, Any]] | None = None
 
     async def get(self, subject: str) -> dict[str, Any]:
-        """The subject's data; an empty object when nothing was ever stored."""
+        """The subject's data; an empty object when nothing was ever stored. The object may be
+        shared with other callers: do not change it."""
+        cache = self.cache
+        if cache is not None:
+            cached = cache.get(subject)  # empty whenever the listener is down
+            if cached is not None:
+                return cached
+        epoch = 0 if cache is None else cache.epoch()
         stored = await self._db.fetchval(
             "SELECT data FROM resource_accounts WHERE subject = $1", subject
         )
-        if stored is None:
-            return {}
-        data: dict[str, Any] = json.loads(stored)
+        data: dict[str, Any] = {} if stored is None else json.loads(stored)
+        if cache is not None:
+            cache.put(subject, data, epoch, size=len(subject) + len(stored or ""))
         return data
 
     async def put(self, subject: str, data: dict[str, Any]) -> None:
         """Replace the subject's data in one statement, so a reader sees old or new, never half."""
         # ASCII escapes keep lone surrogates and the like storable in any TEXT column.
         encoded = json.dumps(data, separators=(",", ":"), ensure_ascii=True)
-        await self._db.execute(
-            "INSERT INTO resource_accounts (subject, data, updated_at) VALUES ($1, $2, $3)"
-            " ON CONFLICT (subject) DO UPDATE"
-            " SET data = excluded.data, updated_at = excluded.updated_at",
-            subject,
-            encoded,
-            int(time.time()),
-        )
+        try:
+            await self._db.execute(
+                "INSERT INTO resource_accounts (subject, data, updated_at) VALUES ($1, $2, $3)"
+                " ON CONFLICT (subject) DO UPDATE"
+                " SET data = excluded.data, updated_at = excluded.updated_at",
+                subject,
+                encoded,
+                int(time.time()),
+            )
+        finally:
+            # Read back here at once, not when the notification comes; after a failure too,
+            # since a lost connection may have committed the write.
+            if self.cache is not None:
+                self.cache.invalidate(subject)
+
+    @contextlib.asynccontextmanager
+    async def caching(self) -> AsyncIterator[None]:
+        """On PostgreSQL, cache accounts between change notifications while the block runs."""
+        if self._db.dialect != "postgresql":
+            yield
+            return
+        self.cache = NotifiedCache(max_entries=MAX_ENTRIES, max_size=MAX_CACHED_TEXT)
+        try:
+            async with in_background(follow_changes(self._db, CHANNEL, self.cache)):
+                yield
+        finally:
+            self.cache = None

@@ -42,13 +42,14 @@ def create_app(settings: Settings | None = None) -> web.Application:
 
 
 async def storage(app: web.Application) -> AsyncIterator[None]:
-    """Open and migrate the database, sample its pool for metrics; close it on exit."""
+    """Open and migrate the database, sample its pool for metrics, cache accounts where the
+    database notifies changes; close it on exit."""
     database = await open_database(app[SETTINGS].database_url)
     try:
         await migrate(database, COMPONENT, MIGRATIONS)
         app[DATABASE] = database
-        app[ACCOUNTS] = Accounts(database)
-        async with pool_sampler(app[METRICS], database):
+        app[ACCOUNTS] = accounts = Accounts(database)
+        async with pool_sampler(app[METRICS], database), accounts.caching():
             yield
     finally:
         await database.close()

@@ -53,7 +53,7 @@ def test_migrate_creates_the_schema_once(
 ) -> None:
     url = f"sqlite:///{tmp_path}/rs.db"
     assert main(["migrate", "--database-url", url]) == 0
-    assert capsys.readouterr().out.strip() == "applied migrations [1]"
+    assert capsys.readouterr().out.strip() == "applied migrations [1, 2]"
     assert main(["migrate", "--database-url", url]) == 0
     assert capsys.readouterr().out.strip() == "schema is up to date"
 
