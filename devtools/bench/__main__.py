@@ -84,9 +84,10 @@ def notes(runner: Runner) -> list[str]:
     found = [*runner.supervisor.notes, *runner.notes]
     if TOKEN in runner.options.only:
         found.append(
-            "(a) one auth-server worker signs on a pool of as many threads as cores, so it uses"
-            f" all {os.cpu_count()} cores already; the ≥1.6x target for 2 workers assumes one core"
-            " per worker, and on 2 cores it cannot hold together with ≥0.75x at one worker"
+            "(a) one auth-server worker signs concurrent requests on a pool of as many threads"
+            f" as cores, so it uses all {os.cpu_count()} cores already; the ≥1.6x target for 2"
+            " workers assumes one core per worker, and on 2 cores it cannot hold together with"
+            " ≥0.75x at one worker"
         )
     found += against_naive(runner.measurements)
     for name, uvloop in sorted(runner.loops.items()):
