@@ -11,33 +11,35 @@ T = TypeVar("T")
 
 
 class TokenCache(Generic[T]):
-    """A bounded LRU map from a token's digest to what verifying it produced."""
+    """A bounded LRU map from a token to what verifying it produced. Keyed by the token
+    itself: hashing it as a str costs less than a SHA-256, and only verified tokens (from
+    the issuer, under 8 KiB) are ever stored."""
 
     def __init__(self, size: int = DEFAULT_SIZE) -> None:
         self._size = size
-        # digest -> (value, epoch seconds from which it must not be used)
-        self._entries: OrderedDict[bytes, tuple[T, float]] = OrderedDict()
+        # token -> (value, epoch seconds from which it must not be used)
+        self._entries: OrderedDict[str, tuple[T, float]] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, digest: bytes, now: float) -> T | None:
+    def get(self, token: str, now: float) -> T | None:
         """The value, unless absent or past its time (then it is dropped)."""
-        entry = self._entries.get(digest)
+        entry = self._entries.get(token)
         if entry is None:
             return None
         if now >= entry[1]:
-            del self._entries[digest]
+            del self._entries[token]
             return None
-        self._entries.move_to_end(digest)
+        self._entries.move_to_end(token)
         return entry[0]
 
-    def put(self, digest: bytes, value: T, drop_at: float) -> None:
+    def put(self, token: str, value: T, drop_at: float) -> None:
         """Remember a value; the least recently used entry goes when the cache is full."""
-        self._entries[digest] = (value, drop_at)
-        self._entries.move_to_end(digest)
+        self._entries[token] = (value, drop_at)
+        self._entries.move_to_end(token)
         while len(self._entries) > self._size:
             self._entries.popitem(last=False)
 
-    def discard(self, digest: bytes) -> None:
-        self._entries.pop(digest, None)
+    def discard(self, token: str) -> None:
+        self._entries.pop(token, None)

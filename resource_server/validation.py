@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Container, Mapping
 from dataclasses import dataclass
@@ -158,16 +157,17 @@ class TokenValidator:
     def check(self, token: str) -> AccessToken | None:
         """Without waiting: the verified token, or None when its `kid` is not held (then
         `validate` may fetch keys); InvalidToken saying (to the client) what is wrong."""
-        raw, digest = _encoded(token)
+        if len(token) > MAX_TOKEN_CHARS:
+            raise InvalidToken("the token is too large")
         now = time.time()
-        hit = self._cache.get(digest, now)
+        hit = self._cache.get(token, now)
         if hit is None or not self.keys.holds(hit.key_id):
-            key_id, claims, signing_input, signature = self._parse(raw, now)
+            key_id, claims, signing_input, signature = self._parse(_encoded(token), now)
             key = self.keys.get(key_id)
             if key is None:
                 return None
             hit = self._verified(key, key_id, claims, signing_input, signature)
-            self._cache.put(digest, hit, hit.token.expires_at + self.policy.leeway)
+            self._cache.put(token, hit, hit.token.expires_at + self.policy.leeway)
         if hit.token.jti in self._revoked:
             raise InvalidToken("the token has been revoked")
         return hit.token
@@ -177,15 +177,14 @@ class TokenValidator:
         found = self.check(token)
         if found is not None:
             return found
-        raw, digest = _encoded(token)
-        key_id, claims, signing_input, signature = self._parse(raw, time.time())
+        key_id, claims, signing_input, signature = self._parse(_encoded(token), time.time())
         key = await self.keys.key_for(*key_id)
         if key is None:
             if not self.keys.ready:
                 raise TemporarilyUnavailable("the issuer's keys are not loaded yet", retry_after=1)
             raise InvalidToken("the token is signed with an unknown key")
         hit = self._verified(key, key_id, claims, signing_input, signature)
-        self._cache.put(digest, hit, hit.token.expires_at + self.policy.leeway)
+        self._cache.put(token, hit, hit.token.expires_at + self.policy.leeway)
         if hit.token.jti in self._revoked:
             raise InvalidToken("the token has been revoked")
         return hit.token
@@ -224,12 +223,9 @@ class TokenValidator:
         return key_id
 
 
-def _encoded(token: str) -> tuple[bytes, bytes]:
-    """The token's bytes and their SHA-256, the key of the verified-token cache."""
-    if len(token) > MAX_TOKEN_CHARS:
-        raise InvalidToken("the token is too large")
+def _encoded(token: str) -> bytes:
+    """The token's bytes; only ASCII can be a JWS in compact form."""
     try:
-        raw = token.encode("ascii")
+        return token.encode("ascii")
     except UnicodeEncodeError:
         raise InvalidToken("the token is malformed") from None
-    return raw, hashlib.sha256(raw).digest()

@@ -13,20 +13,20 @@ from tests.resource_server.issuer import TestIssuer
 
 def test_an_entry_is_dropped_at_its_time() -> None:
     cache: TokenCache[str] = TokenCache()
-    cache.put(b"a", "token", drop_at=100.0)
-    assert cache.get(b"a", now=99.9) == "token"
-    assert cache.get(b"a", now=100.0) is None
+    cache.put("a", "token", drop_at=100.0)
+    assert cache.get("a", now=99.9) == "token"
+    assert cache.get("a", now=100.0) is None
     assert len(cache) == 0
 
 
 def test_the_least_recently_used_entry_goes_first() -> None:
     cache: TokenCache[int] = TokenCache(size=2)
-    cache.put(b"a", 1, drop_at=1e12)
-    cache.put(b"b", 2, drop_at=1e12)
-    assert cache.get(b"a", now=0) == 1
-    cache.put(b"c", 3, drop_at=1e12)
-    assert cache.get(b"b", now=0) is None
-    assert (cache.get(b"a", now=0), cache.get(b"c", now=0)) == (1, 3)
+    cache.put("a", 1, drop_at=1e12)
+    cache.put("b", 2, drop_at=1e12)
+    assert cache.get("a", now=0) == 1
+    cache.put("c", 3, drop_at=1e12)
+    assert cache.get("b", now=0) is None
+    assert (cache.get("a", now=0), cache.get("c", now=0)) == (1, 3)
     assert len(cache) == 2
 
 
