@@ -69,6 +69,12 @@ class Database(Executor):
     async def close(self) -> None:
         """Close every connection."""
 
+    def data_version(self) -> int | None:
+        """Without waiting: a number that changes whenever any connection, in any process,
+        commits a change (SQLite's PRAGMA data_version); None where the database keeps none,
+        or cannot tell now."""
+        return None
+
     async def subscribe(
         self, channel: str, on_message: Callable[[str], None]
     ) -> Subscription | None:

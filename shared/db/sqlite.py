@@ -84,11 +84,16 @@ class SQLiteDatabase(Database):
 
     dialect = "sqlite"
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(
+        self, connection: aiosqlite.Connection, watcher: sqlite3.Connection | None = None
+    ) -> None:
         self._connection = connection
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
         self._statements = _Transaction(connection)
+        # A second connection that never writes, used on the event loop itself: its
+        # data_version changes with every commit by any other connection, ours included.
+        self._watcher = watcher
 
     @classmethod
     async def connect(cls, path: str) -> SQLiteDatabase:
@@ -110,7 +115,7 @@ class SQLiteDatabase(Database):
             # aiosqlite's worker thread is not a daemon: left open, it keeps the process alive.
             await connection.close()
             raise
-        return cls(connection)
+        return cls(connection, None if path == ":memory:" else _open_watcher(path))
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
         self._refuse_inside_transaction()
@@ -154,5 +159,33 @@ class SQLiteDatabase(Database):
         """One connection, idle unless a statement or transaction holds it."""
         return 1, 0 if self._lock.locked() else 1
 
+    def data_version(self) -> int | None:
+        """A few microseconds: in WAL mode a reader only looks at the shared-memory index,
+        and with no busy timeout it never waits (a busy file answers None)."""
+        if self._watcher is None:
+            return None
+        try:
+            version: int = self._watcher.execute("PRAGMA data_version").fetchone()[0]
+        except sqlite3.Error:
+            return None
+        return version
+
     async def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.close()
         await self._connection.close()
+
+
+def _open_watcher(path: str) -> sqlite3.Connection | None:
+    """The connection behind `data_version`; None if it cannot be opened (no caching then)."""
+    try:
+        watcher = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    except sqlite3.Error:
+        return None
+    try:
+        watcher.execute("PRAGMA busy_timeout = 0")
+        watcher.execute("PRAGMA data_version")
+    except sqlite3.Error:
+        watcher.close()
+        return None
+    return watcher

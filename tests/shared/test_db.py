@@ -108,3 +108,35 @@ async def test_unreachable_postgres_is_storage_unavailable() -> None:
 async def test_unopenable_sqlite_is_storage_unavailable() -> None:
     with pytest.raises(StorageUnavailable):
         await open_database("sqlite:////dev/null/cannot/be/here.db")
+
+
+async def test_sqlite_data_version_changes_with_every_commit_by_anyone(database_url: str) -> None:
+    mine, other = await open_database(database_url), await open_database(database_url)
+    try:
+        await migrate(mine, "test", MIGRATIONS)
+        if mine.dialect == "postgresql":
+            assert mine.data_version() is None  # PostgreSQL tells of changes by NOTIFY instead
+            return
+        seen = mine.data_version()
+        assert seen is not None
+        await mine.fetch("SELECT * FROM items")
+        assert mine.data_version() == seen  # reads change nothing
+        for db in (mine, other, mine):  # a commit through this database or another process's
+            await db.execute("INSERT INTO items (id, n) VALUES ($1, 1)", f"i{seen}")
+            assert mine.data_version() != seen
+            seen = mine.data_version()
+        async with other.transaction() as tx:
+            await tx.execute("UPDATE items SET n = 2")
+            assert mine.data_version() == seen  # not committed yet
+        assert mine.data_version() != seen
+    finally:
+        await mine.close()
+        await other.close()
+
+
+async def test_sqlite_in_memory_has_no_data_version() -> None:
+    db = await open_database("sqlite:///:memory:")
+    try:
+        assert db.data_version() is None
+    finally:
+        await db.close()
