@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -27,7 +26,7 @@ from auth_server.appkeys import (
 )
 from auth_server.authorization_flow import AuthorizationFlow
 from auth_server.bootstrap import Storage, open_storage
-from auth_server.client_cache import client_cache, follow_client_changes
+from auth_server.client_cache import client_caching
 from auth_server.client_throttle import ClientAuthThrottle
 from auth_server.endpoints.metadata import build_metadata, render
 from auth_server.grants import Grant
@@ -107,26 +106,14 @@ async def storage(app: web.Application) -> AsyncIterator[None]:
             csrf=Csrf(opened.server_secrets, secure=settings.secure_cookies),
         )
         app[METADATA] = render(build_metadata(settings, [g.grant_type for g in grants]))
-        async with pool_sampler(app[METRICS], opened.database), client_caching(opened):
+        async with (
+            pool_sampler(app[METRICS], opened.database),
+            client_caching(opened.database, opened.clients),
+        ):
             yield
     finally:
         tokens.close()
         await opened.database.close()
-
-
-@contextlib.asynccontextmanager
-async def client_caching(opened: Storage) -> AsyncIterator[None]:
-    """On PostgreSQL, cache clients between change notifications (auth_server/client_cache.py)."""
-    if opened.database.dialect != "postgresql":
-        yield
-        return
-    cache = client_cache()
-    opened.clients.cache = cache
-    try:
-        async with in_background(follow_client_changes(opened.database, cache)):
-            yield
-    finally:
-        opened.clients.cache = None
 
 
 async def pruning(app: web.Application) -> AsyncIterator[None]:

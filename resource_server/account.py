@@ -1,10 +1,11 @@
 """The protected accounts: one JSON object per subject.
 
-On PostgreSQL each process keeps the accounts it read in memory until a notification says
-the row changed (migration 2, shared/notified_cache.py): a GET is then answered without a
-database round trip (issue 8). A PUT on this process is read back at once; one on another
-replica is seen here once its notification arrives, typically within a millisecond of the
-commit. While the listening connection is down, every GET reads the database.
+Each process keeps the accounts it read in memory for as long as the database says they did
+not change (shared/row_cache.py), so that a GET needs no database round trip (issue 8).
+SQLite: a commit anywhere is seen by the next read. PostgreSQL (migration 2): a PUT is read
+back at once on its own process, and elsewhere once its notification arrives, typically
+within a millisecond of the commit; while the listening connection is down, every GET reads
+the database.
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from shared.background import in_background
 from shared.db import Database
-from shared.notified_cache import NotifiedCache, follow_changes
+from shared.row_cache import RowCache, cached_rows
 
 CHANNEL = "resource_accounts_changed"
 MAX_ENTRIES = 50_000
@@ -30,7 +30,7 @@ class Accounts:
 
     def __init__(self, database: Database) -> None:
         self._db = database
-        self.cache: NotifiedCache[dict[str, Any]] | None = None
+        self.cache: RowCache[dict[str, Any]] | None = None
 
     async def get(self, subject: str) -> dict[str, Any]:
         """The subject's data; an empty object when nothing was ever stored. The object may be
@@ -70,13 +70,12 @@ class Accounts:
 
     @contextlib.asynccontextmanager
     async def caching(self) -> AsyncIterator[None]:
-        """On PostgreSQL, cache accounts between change notifications while the block runs."""
-        if self._db.dialect != "postgresql":
-            yield
-            return
-        self.cache = NotifiedCache(max_entries=MAX_ENTRIES, max_size=MAX_CACHED_TEXT)
-        try:
-            async with in_background(follow_changes(self._db, CHANNEL, self.cache)):
+        """Cache accounts while the block runs, where the database tells of changes."""
+        async with cached_rows(
+            self._db, CHANNEL, max_entries=MAX_ENTRIES, max_size=MAX_CACHED_TEXT
+        ) as cache:
+            self.cache = cache
+            try:
                 yield
-        finally:
-            self.cache = None
+            finally:
+                self.cache = None

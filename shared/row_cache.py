@@ -1,10 +1,14 @@
-"""Rows kept in memory between PostgreSQL notifications that say they changed.
+"""Rows kept in memory for as long as the database says they have not changed.
 
-A trigger NOTIFYs a channel with a row's key whenever the row changes, whoever wrote it (this
-process, another replica, the CLI, an operator's SQL), and every process LISTENs on a
-connection of its own: an entry is dropped within the notification's delivery, milliseconds
-after the change commits. While the listening connection is down nothing is cached, so an
-outage never serves a stale row; SQLite sends no notifications, so there nothing is cached.
+PostgreSQL: a trigger NOTIFYs a channel with a row's key whenever the row changes, whoever
+wrote it (this process, another replica, the CLI, an operator's SQL), and every process
+LISTENs on a connection of its own: an entry is dropped within the notification's delivery,
+milliseconds after the change commits. While the listening connection is down nothing is
+cached, so an outage never serves a stale row.
+
+SQLite: every read first asks the file's data_version, which changes with any commit by any
+connection in any process, a few microseconds on the event loop; when it changed, everything
+is dropped. A commit is seen by the next read, wherever it was made.
 """
 
 from __future__ import annotations
@@ -12,9 +16,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any, Generic, TypeVar
 
+from shared.background import in_background
 from shared.db import Database, StorageUnavailable
 
 log = logging.getLogger(__name__)
@@ -27,18 +33,21 @@ RETRY_FIRST, RETRY_MAX = 0.2, 5.0
 V = TypeVar("V")
 
 
-class NotifiedCache(Generic[V]):
-    """Values by key, each with a size; every notification or loss of the listener
-    invalidates. Past `max_entries` or `max_size` in all, the oldest entries go first."""
+class RowCache(Generic[V]):
+    """Values by key, each with a size; every notification, loss of the listener or change
+    of `version` invalidates. Past `max_entries` or `max_size` in all, the oldest go first."""
 
     def __init__(
         self,
         *,
         max_entries: int,
         max_size: int | None = None,
+        version: Callable[[], int | None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._clock = clock
+        self._version = version
+        self._seen_version: int | None = None
         self._max_entries = max_entries
         self._max_size = max_size
         self._entries: dict[str, tuple[V, float, int]] = {}
@@ -50,6 +59,12 @@ class NotifiedCache(Generic[V]):
         self.listener_pid: int | None = None  # the LISTEN's backend, while live
 
     def get(self, key: str) -> V | None:
+        if self._version is not None:
+            version = self._version()
+            if version is None or version != self._seen_version:
+                self._seen_version = version
+                self.invalidate("")
+                return None
         entry = self._entries.get(key)
         if entry is None:
             return None
@@ -99,7 +114,7 @@ class NotifiedCache(Generic[V]):
             self._size -= entry[2]
 
 
-async def follow_changes(database: Database, channel: str, cache: NotifiedCache[Any]) -> None:
+async def follow_changes(database: Database, channel: str, cache: RowCache[Any]) -> None:
     """Keep a LISTEN on `channel` open for the cache's lifetime; reconnect with backoff when
     it drops. Each notification's payload is the key that changed, or empty for all."""
     delay = RETRY_FIRST
@@ -124,3 +139,21 @@ async def follow_changes(database: Database, channel: str, cache: NotifiedCache[
                 await subscription.close()
         await asyncio.sleep(delay)
         delay = min(RETRY_MAX, delay * 2)
+
+
+@asynccontextmanager
+async def cached_rows(
+    database: Database, channel: str, *, max_entries: int, max_size: int | None = None
+) -> AsyncIterator[RowCache[Any] | None]:
+    """While the block runs, a cache kept true by `database`: PostgreSQL's notifications on
+    `channel`, or SQLite's data_version; None where it offers neither (SQLite in memory)."""
+    if database.dialect == "postgresql":
+        cache: RowCache[Any] = RowCache(max_entries=max_entries, max_size=max_size)
+        async with in_background(follow_changes(database, channel, cache)):
+            yield cache
+    elif database.data_version() is not None:
+        cache = RowCache(max_entries=max_entries, max_size=max_size, version=database.data_version)
+        cache.reset(live=True)
+        yield cache
+    else:
+        yield None

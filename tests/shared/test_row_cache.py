@@ -1,9 +1,9 @@
-"""The rules of the notified cache, without a database: what it keeps, for how long, and
+"""The rules of the row cache, without a database: what it keeps, for how long, and
 what makes it forget."""
 
 from __future__ import annotations
 
-from shared.notified_cache import TTL_SECONDS, NotifiedCache
+from shared.row_cache import TTL_SECONDS, RowCache
 
 
 class Clock:
@@ -14,15 +14,18 @@ class Clock:
         return self.now
 
 
-def live_cache(clock: Clock | None = None, **bounds: int) -> NotifiedCache[str]:
-    bounds.setdefault("max_entries", 100)
-    cache: NotifiedCache[str] = NotifiedCache(clock=clock or Clock(), **bounds)
+def live_cache(
+    clock: Clock | None = None, max_entries: int = 100, max_size: int | None = None
+) -> RowCache[str]:
+    cache: RowCache[str] = RowCache(
+        max_entries=max_entries, max_size=max_size, clock=clock or Clock()
+    )
     cache.reset(live=True)
     return cache
 
 
 def test_nothing_is_kept_while_the_listener_is_down() -> None:
-    cache: NotifiedCache[str] = NotifiedCache(max_entries=10)
+    cache: RowCache[str] = RowCache(max_entries=10)
     cache.put("a", "A", cache.epoch())
     assert cache.get("a") is None
     cache.reset(live=True)
@@ -80,3 +83,20 @@ def test_past_max_size_the_oldest_go_first_and_an_oversized_value_is_not_kept() 
     cache.put("d", "D", cache.epoch(), size=11)
     assert cache.get("d") is None
     assert [cache.get("a"), cache.get("c")] == ["A2", "C"]
+
+
+def test_a_changed_data_version_drops_everything_and_an_unknown_one_keeps_nothing() -> None:
+    versions: list[int | None] = [1]
+    cache: RowCache[str] = RowCache(max_entries=10, version=lambda: versions[-1])
+    cache.reset(live=True)
+    assert cache.get("a") is None  # the first version seen
+    cache.put("a", "A", cache.epoch())
+    assert cache.get("a") == "A"
+    versions.append(2)  # a commit somewhere
+    assert cache.get("a") is None
+    cache.put("a", "A2", cache.epoch())
+    assert cache.get("a") == "A2"
+    versions.append(None)  # the file was busy: no answer
+    assert cache.get("a") is None
+    cache.put("a", "A3", cache.epoch())
+    assert cache.get("a") is None

@@ -1,0 +1,52 @@
+"""On SQLite the auth server keeps clients in memory until the file's data_version says that
+anyone committed anything: a rotation or deletion made anywhere counts at the next request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from auth_server.appkeys import DATABASE, SERVER_SECRETS
+from auth_server.clients import ClientRepository
+from auth_server.settings import Settings
+from shared.db import open_database
+from tests.auth_server.conftest import AuthClient, Registered
+from tests.auth_server.test_client_cache import status
+
+
+@pytest.fixture
+def database_kind() -> str:
+    return "sqlite"
+
+
+async def test_clients_are_read_once_and_a_change_elsewhere_counts_at_once(
+    auth_client: AuthClient,
+    registered_client: Registered,
+    auth_settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    database = auth_client.app[DATABASE]
+    reads: list[str] = []
+    fetch = database.fetch
+
+    async def counted(sql: str, *args: Any) -> Any:
+        reads.append(sql)
+        return await fetch(sql, *args)
+
+    monkeypatch.setattr(database, "fetch", counted)
+    for _ in range(3):
+        assert await status(auth_client, registered_client) == 200
+    assert sum("FROM clients" in sql for sql in reads) == 1
+    other_database = await open_database(auth_settings.database_url)
+    other = ClientRepository(other_database, auth_client.app[SERVER_SECRETS])
+    try:
+        new_secret = await other.rotate_secret(registered_client.client_id)
+        assert new_secret is not None
+        assert await status(auth_client, registered_client) == 401
+        rotated = Registered(registered_client.client_id, new_secret)
+        assert await status(auth_client, rotated) == 200
+        assert await other.delete(registered_client.client_id)
+        assert await status(auth_client, rotated) == 401
+    finally:
+        await other_database.close()

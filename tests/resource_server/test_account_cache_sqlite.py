@@ -1,0 +1,72 @@
+"""On SQLite the resource server keeps accounts in memory until the file's data_version says
+that anyone committed anything: a write made anywhere is read by the very next GET."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import pytest
+
+from resource_server.appkeys import DATABASE
+from resource_server.settings import Settings
+from shared.db import sqlite_path
+from tests.resource_server.conftest import RSClient, StartRS, bearer
+from tests.resource_server.issuer import TestIssuer
+
+
+@pytest.fixture
+def database_kind() -> str:
+    return "sqlite"
+
+
+@pytest.fixture
+def token(issuer: TestIssuer) -> str:
+    return issuer.token()
+
+
+def count_reads(rs: RSClient, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The statements the server sends to its database from now on."""
+    database = rs.app[DATABASE]
+    sent: list[str] = []
+    fetch = database.fetch
+
+    async def counted(sql: str, *args: Any) -> Any:
+        sent.append(sql)
+        return await fetch(sql, *args)
+
+    monkeypatch.setattr(database, "fetch", counted)
+    return sent
+
+
+async def data(rs: RSClient, token: str) -> Any:
+    response = await rs.get("/account", headers=bearer(token))
+    assert response.status == 200
+    return (await response.json())["data"]
+
+
+async def test_a_repeated_get_reads_the_database_once(
+    rs: RSClient, token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert (await rs.put("/account", json={"v": 1}, headers=bearer(token))).status == 200
+    reads = count_reads(rs, monkeypatch)
+    for _ in range(5):
+        assert await data(rs, token) == {"v": 1}
+    assert len(reads) == 1
+
+
+async def test_writes_by_another_replica_and_by_sql_are_read_at_once(
+    rs: RSClient, start_rs: StartRS, token: str, rs_settings: Settings
+) -> None:
+    other = await start_rs()
+    assert await data(rs, token) == {}
+    assert (await other.put("/account", json={"v": 1}, headers=bearer(token))).status == 200
+    assert await data(rs, token) == {"v": 1}
+    sql = sqlite3.connect(sqlite_path(rs_settings.database_url), isolation_level=None)
+    try:
+        sql.execute("UPDATE resource_accounts SET data = '{\"v\": 2}'")
+        assert await data(rs, token) == {"v": 2}
+        sql.execute("DELETE FROM resource_accounts")
+        assert await data(rs, token) == {}
+    finally:
+        sql.close()
