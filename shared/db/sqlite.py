@@ -160,8 +160,9 @@ class SQLiteDatabase(Database):
         return 1, 0 if self._lock.locked() else 1
 
     def data_version(self) -> int | None:
-        """A few microseconds: in WAL mode a reader only looks at the shared-memory index,
-        and with no busy timeout it never waits (a busy file answers None)."""
+        """5-15 us here (two fcntl locks and an fstat: in WAL mode a reader looks at the
+        shared-memory index, not the file); with no busy timeout it never waits, and a busy
+        file answers None."""
         if self._watcher is None:
             return None
         try:
