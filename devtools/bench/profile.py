@@ -78,12 +78,15 @@ def render(hotspots: list[Hotspot], top: int = 30) -> str:
 
 @contextlib.contextmanager
 def profiled(pid: int, seconds: float, out: Path) -> Iterator[None]:
-    """Sample `pid` and its workers with py-spy for `seconds`; write the summary to `out`."""
+    """Sample `pid` and its workers with py-spy for `seconds`; write the summary to `out`
+    and keep py-spy's collapsed stacks beside it (for a flame graph). Each sample pauses the
+    process for a moment: without that (--nonblocking) stacks come out torn, with C calls
+    such as a socket write or an RSA verification on no caller's account."""
     binary = py_spy()
     if binary is None:
         raise RuntimeError("py-spy is not installed: .venv/bin/pip install py-spy")
     raw = out.with_suffix(".collapsed")
-    command = [binary, "record", "--pid", str(pid), "--subprocesses", "--nonblocking"]
+    command = [binary, "record", "--pid", str(pid), "--subprocesses"]
     command += ["--rate", str(RATE), "--duration", str(max(1, round(seconds))), "--format", "raw"]
     sampler = subprocess.Popen(
         [*command, "--output", str(raw)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -93,5 +96,4 @@ def profiled(pid: int, seconds: float, out: Path) -> Iterator[None]:
     finally:
         _, errors = sampler.communicate(timeout=seconds + 30)
     text = raw.read_text() if raw.exists() else ""
-    raw.unlink(missing_ok=True)
     out.write_text(render(summarize(text)) + "\n" if text else errors.decode(errors="replace"))
