@@ -164,3 +164,18 @@ def test_a_whole_run_quotes_its_table_between_the_readme_markers(tmp_path: Path)
     unmarked.write_text("no markers\n")
     assert not quote_in_readme(unmarked, "| t |\n")
     assert unmarked.read_text() == "no markers\n"
+
+
+def test_ratios_use_the_higher_of_two_ceiling_readings() -> None:
+    slow_start = [m("hello", 1, 5_000), *sample()[1:], m("hello", 1, 10_000)]
+    rows = evaluate(slow_start, CryptoCeilings(1_000, 40_000))
+    protected = next(
+        r for r in rows if r.measurement.scenario == "b" and r.measurement.workers == 1
+    )
+    assert protected.ratio == pytest.approx(0.9)  # 9,000 against 10,000, not 5,000
+    naive = Measurement("c0", "naive", 1, 64, "", result(3_000))
+    [note] = against_naive([*slow_start, naive])
+    assert note.endswith("here naive reached 0.30 of hello-world")
+    assert CryptoCeilings(900, 41_000).best_of(CryptoCeilings(1_000, 40_000)) == CryptoCeilings(
+        1_000, 41_000
+    )

@@ -77,6 +77,7 @@ def execute(runner: Runner) -> None:
             run_deployment(runner, deployment, first=index == 0)
     if FRESH_TOKENS in options.only:
         run_fresh_tokens(runner, env)
+    run_ceilings(runner, env, again=True)
 
 
 def notes(runner: Runner) -> list[str]:
@@ -137,6 +138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("measuring raw RS256 on one core ...", file=sys.stderr, flush=True)
             crypto = measure_crypto()
             execute(runner)
+            print("measuring raw RS256 on one core again ...", file=sys.stderr, flush=True)
+            crypto = crypto.best_of(measure_crypto())
         except KeyboardInterrupt:
             print("interrupted: stopping every process", file=sys.stderr)
             return 130

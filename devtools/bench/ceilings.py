@@ -20,6 +20,13 @@ class CryptoCeilings:
     sign_per_s: float
     verify_per_s: float
 
+    def best_of(self, other: CryptoCeilings) -> CryptoCeilings:
+        """The higher of two readings (a run measures at its start and end): a slow moment of
+        the machine lowers a ceiling, and a lower ceiling would flatter every ratio."""
+        return CryptoCeilings(
+            max(self.sign_per_s, other.sign_per_s), max(self.verify_per_s, other.verify_per_s)
+        )
+
 
 def _rate(operation: str, key: rsa.RSAPrivateKey, seconds: float) -> float:
     """Repeat one operation for about `seconds`; how many per second."""

@@ -51,16 +51,20 @@ def bench_app_command(runner: Runner, port: int, workers: int, *guard: str) -> l
     ]  # fmt: skip
 
 
-def run_ceilings(runner: Runner, env: dict[str, str]) -> None:
-    """Hello-world and form POST on the bench app, at each worker count."""
+def run_ceilings(runner: Runner, env: dict[str, str], *, again: bool = False) -> None:
+    """Hello-world and form POST on the bench app, at each worker count; `again` (at the
+    end of a run): hello-world alone, a second reading of the ceiling the ratios use."""
     connections = runner.options.connections
     for workers in WORKERS:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         command = bench_app_command(runner, port, workers)
-        with runner.supervisor.running(f"bench-app-w{workers}", command, env, url, workers) as app:
-            hello = Case(HELLO, "ceiling: hello-world", workers, connections)
-            runner.measure(hello, Load(f"{url}/hello"), app)
+        name = f"bench-app-w{workers}" + ("-again" if again else "")
+        with runner.supervisor.running(name, command, env, url, workers) as app:
+            label = "ceiling: hello-world" + (", again at the end" if again else "")
+            runner.measure(Case(HELLO, label, workers, connections), Load(f"{url}/hello"), app)
+            if again:
+                continue
             form = Case(FORM, "ceiling: form POST", workers, connections)
             body = "grant_type=client_credentials&scope=read"
             runner.measure(form, Load(f"{url}/form", "POST", (FORM_TYPE,), body), app)

@@ -119,9 +119,19 @@ def validity(m: Measurement) -> list[Check]:
     return checks
 
 
+def hello_ceilings(measurements: Sequence[Measurement]) -> dict[int, float]:
+    """Hello-world's rate by worker count; measured at the start and at the end of a run,
+    the higher counts, so that a slow moment of the machine never flatters a ratio."""
+    hello: dict[int, float] = {}
+    for m in measurements:
+        if m.scenario == HELLO:
+            hello[m.workers] = max(hello.get(m.workers, 0.0), m.result.rps)
+    return hello
+
+
 def evaluate(measurements: Sequence[Measurement], crypto: CryptoCeilings) -> list[Row]:
     """Every measurement with its ratio and its checked targets, in the order measured."""
-    hello = {m.workers: m.result.rps for m in measurements if m.scenario == HELLO}
+    hello = hello_ceilings(measurements)
     rows = []
     for m in measurements:
         ratio, ceiling = ceiling_of(m, crypto, hello)
@@ -135,13 +145,14 @@ def against_naive(measurements: Sequence[Measurement]) -> list[str]:
     one = {
         m.scenario: m.result.rps
         for m in measurements
-        if m.workers == 1 and m.scenario in (HELLO, FRESH_TOKENS, NAIVE_DECODE)
+        if m.workers == 1 and m.scenario in (FRESH_TOKENS, NAIVE_DECODE)
     }
-    if not (one.get(HELLO) and one.get(FRESH_TOKENS) and one.get(NAIVE_DECODE)):
+    hello = hello_ceilings(measurements).get(1)
+    if not (hello and one.get(FRESH_TOKENS) and one.get(NAIVE_DECODE)):
         return []
     return [
         f"(c) served {one[FRESH_TOKENS] / one[NAIVE_DECODE]:.2f}x the requests of naive pyjwt"
         " decoding (c0); the issue expects naive decoding at about 0.40 of hello-world and"
         " sets (c) at 0.50, 1.25x naive; here naive reached"
-        f" {one[NAIVE_DECODE] / one[HELLO]:.2f} of hello-world"
+        f" {one[NAIVE_DECODE] / hello:.2f} of hello-world"
     ]
