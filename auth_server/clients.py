@@ -161,7 +161,7 @@ class ClientRepository:
             return None
         cache = self.cache
         if cache is not None:
-            cached = cache.get(client_id)  # empty whenever the listener is down
+            cached = cache.get(client_id)  # nothing while the database cannot tell of changes
             if cached is not None:
                 return cached
         epoch = 0 if cache is None else cache.epoch()

@@ -37,7 +37,7 @@ class Accounts:
         shared with other callers: do not change it."""
         cache = self.cache
         if cache is not None:
-            cached = cache.get(subject)  # empty whenever the listener is down
+            cached = cache.get(subject)  # nothing while the database cannot tell of changes
             if cached is not None:
                 return cached
         epoch = 0 if cache is None else cache.epoch()
