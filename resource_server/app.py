@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -49,7 +50,8 @@ async def storage(app: web.Application) -> AsyncIterator[None]:
         await migrate(database, COMPONENT, MIGRATIONS)
         app[DATABASE] = database
         app[ACCOUNTS] = accounts = Accounts(database)
-        async with pool_sampler(app[METRICS], database), accounts.caching():
+        caching = accounts.caching() if app[SETTINGS].account_cache else contextlib.nullcontext()
+        async with pool_sampler(app[METRICS], database), caching:
             yield
     finally:
         await database.close()

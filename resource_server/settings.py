@@ -46,6 +46,12 @@ OPTIONS: tuple[Option, ...] = (
         "seconds between two polls of the issuer's revocation feed; 0 turns polling off",
         "0",
     ),
+    Option(
+        "RESOURCE_ACCOUNT_CACHE",
+        "on: GET /account answered from memory until the database tells of a change; off:"
+        " every GET reads the database",
+        "on",
+    ),
     Option("RESOURCE_CLIENT_ID", "this server's client at the issuer, to read the feed", None),
     Option("RESOURCE_CLIENT_SECRET", "that client's secret", None, secret=True),
     Option("RESOURCE_LOG_LEVEL", "debug, info, warning or error", "info"),
@@ -68,6 +74,7 @@ class Settings:
     jwks_cooldown: float = 30.0
     scopes: tuple[str, ...] = ("read", "write")
     revocation_poll_interval: float = 0.0
+    account_cache: bool = True
     client_id: str | None = None
     client_secret: str | None = field(default=None, repr=False)
     log_level: str = "info"
@@ -107,6 +114,7 @@ class Settings:
             revocation_poll_interval=read.integer(
                 "RESOURCE_REVOCATION_POLL_INTERVAL", 0, low=0, high=3600
             ),
+            account_cache=_switch(read, "RESOURCE_ACCOUNT_CACHE", default="on"),
             client_id=read.raw("RESOURCE_CLIENT_ID"),
             client_secret=read.raw("RESOURCE_CLIENT_SECRET"),
             log_level=_log_level(read),
@@ -136,6 +144,13 @@ def _scopes(read: Reader) -> tuple[str, ...]:
         if not is_scope_token(scope):
             raise SettingError("RESOURCE_SCOPES", f"not a valid scope name: {scope!r}")
     return scopes
+
+
+def _switch(read: Reader, name: str, *, default: str) -> bool:
+    value = read.text(name, default).strip().lower()
+    if value not in ("on", "off"):
+        raise SettingError(name, f"expected on or off, got {value!r}")
+    return value == "on"
 
 
 def _log_level(read: Reader) -> str:

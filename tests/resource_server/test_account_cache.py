@@ -115,3 +115,16 @@ async def test_without_its_listener_the_server_caches_nothing(
     await live(rs)  # it listens again, on a new connection
     assert cache.listener_pid not in (None, listener)
     assert await data(rs, token) == {"v": 2}
+
+
+async def test_with_the_cache_off_every_get_reads_the_database(
+    start_rs: StartRS, token: str, sql: asyncpg.Connection
+) -> None:
+    rs = await start_rs(account_cache=False)
+    assert rs.app[ACCOUNTS].cache is None
+    await put(rs, token, {"v": 1})
+    assert await data(rs, token) == {"v": 1}
+    await sql.execute(DISABLE)
+    await sql.execute("UPDATE resource_accounts SET data = '{\"v\": 2}'")
+    assert await data(rs, token) == {"v": 2}
+    await sql.execute(ENABLE)

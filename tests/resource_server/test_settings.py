@@ -97,6 +97,7 @@ def test_polling_with_credentials_is_accepted() -> None:
         ("RESOURCE_SCOPES", {"RESOURCE_SCOPES": 'read "quoted"'}),
         ("RESOURCE_LOG_LEVEL", {"RESOURCE_LOG_LEVEL": "loud"}),
         ("RESOURCE_LOG_FORMAT", {"RESOURCE_LOG_FORMAT": "xml"}),
+        ("RESOURCE_ACCOUNT_CACHE", {"RESOURCE_ACCOUNT_CACHE": "yes"}),
         ("RESOURCE_REVOCATION_POLL_INTERVAL", {"RESOURCE_REVOCATION_POLL_INTERVAL": "-5"}),
         ("RESOURCE_CLIENT_ID", {"RESOURCE_REVOCATION_POLL_INTERVAL": "5"}),
         (
@@ -110,3 +111,9 @@ def test_bad_values_name_the_setting(name: str, environ: dict[str, str]) -> None
         Settings.from_env(environ)
     assert caught.value.name == name
     assert str(caught.value).startswith(name)
+
+
+def test_the_account_cache_is_on_unless_turned_off() -> None:
+    assert Settings.from_env({}).account_cache is True
+    assert Settings.from_env({"RESOURCE_ACCOUNT_CACHE": " OFF "}).account_cache is False
+    assert Settings.from_env({"RESOURCE_ACCOUNT_CACHE": "on"}).account_cache is True
