@@ -106,6 +106,7 @@ async def storage(app: web.Application) -> AsyncIterator[None]:
             csrf=Csrf(opened.server_secrets, secure=settings.secure_cookies),
         )
         app[METADATA] = render(build_metadata(settings, [g.grant_type for g in grants]))
+        app[METRICS].watch_cache("clients", lambda: opened.clients.cache)
         async with (
             pool_sampler(app[METRICS], opened.database),
             client_caching(opened.database, opened.clients),

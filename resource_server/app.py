@@ -50,6 +50,7 @@ async def storage(app: web.Application) -> AsyncIterator[None]:
         await migrate(database, COMPONENT, MIGRATIONS)
         app[DATABASE] = database
         app[ACCOUNTS] = accounts = Accounts(database)
+        app[METRICS].watch_cache("accounts", lambda: accounts.cache)
         caching = accounts.caching() if app[SETTINGS].account_cache else contextlib.nullcontext()
         async with pool_sampler(app[METRICS], database), caching:
             yield

@@ -8,7 +8,8 @@ import asyncio
 import contextlib
 import os
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
@@ -25,6 +26,7 @@ from prometheus_client import (
 from shared.background import in_background
 from shared.db import Database
 from shared.logging import route_of
+from shared.row_cache import RowCache
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -56,8 +58,15 @@ class Metrics:
             multiprocess_mode="livesum",
             registry=self.registry,
         )
+        self.cache_lookups = Counter(
+            "cache_lookups_total",
+            "Lookups in the in-memory caches of database rows, by cache and result.",
+            ["cache", "result"],
+            registry=self.registry,
+        )
         # labels() takes a lock and hashes its arguments: keep each child once.
         self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+        self._caches: dict[str, tuple[Callable[[], RowCache[Any] | None], list[int]]] = {}
 
     def counter(self, name: str, documentation: str, labels: Sequence[str]) -> Counter:
         """A service's own counter, in this registry."""
@@ -75,6 +84,24 @@ class Metrics:
             self._children[key] = children
         children[0].inc()
         children[1].observe(seconds)
+
+    def watch_cache(self, name: str, cache: Callable[[], RowCache[Any] | None]) -> None:
+        """Count `cache`'s hits and misses; they are added up when sampled (`count_caches`),
+        not on every lookup, which stays two integer additions."""
+        self._caches[name] = (cache, [0, 0])
+
+    def count_caches(self) -> None:
+        """Add the lookups made since the last call to `cache_lookups_total`."""
+        for name, (source, counted) in self._caches.items():
+            cache = source()
+            if cache is None:
+                continue
+            for index, (result, now) in enumerate((("hit", cache.hits), ("miss", cache.misses))):
+                if now < counted[index]:  # another cache object: count it from zero
+                    counted[index] = 0
+                if now > counted[index]:
+                    self.cache_lookups.labels(name, result).inc(now - counted[index])
+                    counted[index] = now
 
     def render(self) -> bytes:
         """The text exposition: this process's registry, or every worker's when multiprocess."""
@@ -111,6 +138,7 @@ def metrics_handler(metrics: Metrics) -> Handler:
     """`GET /metrics` in the Prometheus text format."""
 
     async def handler(request: web.Request) -> web.StreamResponse:
+        metrics.count_caches()
         body = await asyncio.get_running_loop().run_in_executor(None, metrics.render)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
@@ -118,11 +146,13 @@ def metrics_handler(metrics: Metrics) -> Handler:
 
 
 async def sample_pool(metrics: Metrics, database: Database) -> None:
-    """Record the pool's idle and busy connections every few seconds."""
+    """Record the pool's idle and busy connections, and the caches' lookups, every few
+    seconds (with several workers, a scrape reads what every worker recorded last)."""
     while True:
         size, idle = database.pool_stats()
         metrics.pool.labels("in_use").set(size - idle)
         metrics.pool.labels("idle").set(idle)
+        metrics.count_caches()
         await asyncio.sleep(POOL_SAMPLE_SECONDS)
 
 

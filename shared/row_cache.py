@@ -58,8 +58,18 @@ class RowCache(Generic[V]):
         self._epoch = 0
         self.live = False
         self.listener_pid: int | None = None  # the LISTEN's backend, while live
+        self.hits = 0
+        self.misses = 0
 
     def get(self, key: str) -> V | None:
+        value = self._lookup(key)
+        if value is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return value
+
+    def _lookup(self, key: str) -> V | None:
         if self._version is not None:
             version = self._version()
             if version is None or version != self._seen_version:

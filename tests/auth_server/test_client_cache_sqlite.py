@@ -38,6 +38,8 @@ async def test_clients_are_read_once_and_a_change_elsewhere_counts_at_once(
     for _ in range(3):
         assert await status(auth_client, registered_client) == 200
     assert sum("FROM clients" in sql for sql in reads) == 1
+    text = await (await auth_client.get("/metrics")).text()
+    assert 'cache_lookups_total{cache="clients",result="hit"} 2.0' in text
     other_database = await open_database(auth_settings.database_url)
     other = ClientRepository(other_database, auth_client.app[SERVER_SECRETS])
     try:

@@ -70,3 +70,16 @@ async def test_writes_by_another_replica_and_by_sql_are_read_at_once(
         assert await data(rs, token) == {}
     finally:
         sql.close()
+
+
+async def test_metrics_count_the_hits_and_misses(rs: RSClient, token: str) -> None:
+    assert (await rs.put("/account", json={"v": 1}, headers=bearer(token))).status == 200
+    for _ in range(3):
+        assert await data(rs, token) == {"v": 1}
+    text = await (await rs.get("/metrics")).text()
+    assert 'cache_lookups_total{cache="accounts",result="hit"} 2.0' in text
+    assert 'cache_lookups_total{cache="accounts",result="miss"} 1.0' in text
+    for _ in range(2):
+        assert await data(rs, token) == {"v": 1}
+    text = await (await rs.get("/metrics")).text()  # only what is new is added
+    assert 'cache_lookups_total{cache="accounts",result="hit"} 4.0' in text
