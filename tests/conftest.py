@@ -9,11 +9,14 @@ import threading
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
 from argon2 import PasswordHasher, profiles
+
+from shared.db import Database
 
 LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -105,3 +108,17 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     (the CLI, end-to-end, scale and rotation tests) keep the production parameters."""
     cheapest = PasswordHasher.from_parameters(profiles.CHEAPEST)
     monkeypatch.setattr("auth_server.users.PasswordHasher", lambda: cheapest)
+
+
+def record_reads(database: Database, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The statements a server sends through `database.fetch` from now on (a recording
+    wrapper around the real database, to show what a cache spared it)."""
+    sent: list[str] = []
+    fetch = database.fetch
+
+    async def recorded(sql: str, *args: Any) -> Any:
+        sent.append(sql)
+        return await fetch(sql, *args)
+
+    monkeypatch.setattr(database, "fetch", recorded)
+    return sent

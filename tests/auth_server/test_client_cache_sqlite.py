@@ -3,8 +3,6 @@ anyone committed anything: a rotation or deletion made anywhere counts at the ne
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from auth_server.appkeys import DATABASE, SERVER_SECRETS
@@ -13,6 +11,7 @@ from auth_server.settings import Settings
 from shared.db import open_database
 from tests.auth_server.conftest import AuthClient, Registered
 from tests.auth_server.test_client_cache import status
+from tests.conftest import record_reads
 
 
 @pytest.fixture
@@ -26,15 +25,7 @@ async def test_clients_are_read_once_and_a_change_elsewhere_counts_at_once(
     auth_settings: Settings,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    database = auth_client.app[DATABASE]
-    reads: list[str] = []
-    fetch = database.fetch
-
-    async def counted(sql: str, *args: Any) -> Any:
-        reads.append(sql)
-        return await fetch(sql, *args)
-
-    monkeypatch.setattr(database, "fetch", counted)
+    reads = record_reads(auth_client.app[DATABASE], monkeypatch)
     for _ in range(3):
         assert await status(auth_client, registered_client) == 200
     assert sum("FROM clients" in sql for sql in reads) == 1

@@ -11,6 +11,7 @@ import pytest
 from resource_server.appkeys import DATABASE
 from resource_server.settings import Settings
 from shared.db import sqlite_path
+from tests.conftest import record_reads
 from tests.resource_server.conftest import RSClient, StartRS, bearer
 from tests.resource_server.issuer import TestIssuer
 
@@ -25,20 +26,6 @@ def token(issuer: TestIssuer) -> str:
     return issuer.token()
 
 
-def count_reads(rs: RSClient, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The statements the server sends to its database from now on."""
-    database = rs.app[DATABASE]
-    sent: list[str] = []
-    fetch = database.fetch
-
-    async def counted(sql: str, *args: Any) -> Any:
-        sent.append(sql)
-        return await fetch(sql, *args)
-
-    monkeypatch.setattr(database, "fetch", counted)
-    return sent
-
-
 async def data(rs: RSClient, token: str) -> Any:
     response = await rs.get("/account", headers=bearer(token))
     assert response.status == 200
@@ -49,7 +36,7 @@ async def test_a_repeated_get_reads_the_database_once(
     rs: RSClient, token: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert (await rs.put("/account", json={"v": 1}, headers=bearer(token))).status == 200
-    reads = count_reads(rs, monkeypatch)
+    reads = record_reads(rs.app[DATABASE], monkeypatch)
     for _ in range(5):
         assert await data(rs, token) == {"v": 1}
     assert len(reads) == 1
