@@ -43,8 +43,8 @@ def create_app(settings: Settings | None = None) -> web.Application:
 
 
 async def storage(app: web.Application) -> AsyncIterator[None]:
-    """Open and migrate the database, sample its pool for metrics, cache accounts where the
-    database notifies changes; close it on exit."""
+    """Open and migrate the database, sample its pool for metrics, cache accounts unless
+    RESOURCE_ACCOUNT_CACHE is off; close it on exit."""
     database = await open_database(app[SETTINGS].database_url)
     try:
         await migrate(database, COMPONENT, MIGRATIONS)
