@@ -96,10 +96,11 @@ def bearer_auth(
             return await handler(request)
         try:
             token = bearer_token(request)
-            # The common case (a token seen before, or signed by a held key) never waits.
+            # A token seen before never waits; a new one waits for the end of this turn of the
+            # loop, where the signatures that arrived in it are verified together.
             access = validator.check(token)
             if access is None:
-                access = await validator.validate(token)
+                access = await validator.verify(token)
         except BearerError as exc:
             if on_refusal is not None:
                 on_refusal(exc)

@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-import jwt
-
 from resource_server.jwk import KeyId
 from resource_server.jwks import JwksCache
-from resource_server.jws import decode_part, json_object, split_compact, verify_signature
+from resource_server.jws import decode_part, json_object, split_compact
+from resource_server.signature_batch import SignatureBatch
 from resource_server.token_cache import DEFAULT_SIZE, TokenCache
 from shared.errors import InvalidToken, TemporarilyUnavailable
 
@@ -151,43 +150,53 @@ class TokenValidator:
         self.verifications = 0
         self._revoked = revoked
         self._cache: TokenCache[_Verified] = TokenCache(cache_size)
+        self.signatures = SignatureBatch()
         # An issuer signs with few keys, so few distinct headers: each is checked once.
         self._headers: dict[bytes, KeyId] = {}
 
     def check(self, token: str) -> AccessToken | None:
-        """Without waiting: the verified token, or None when its `kid` is not held (then
-        `validate` may fetch keys); InvalidToken saying (to the client) what is wrong."""
+        """Without waiting: the token if it was verified before and its key is still
+        published; None when it is to be verified (`verify`); InvalidToken saying (to the
+        client) what is wrong."""
         if len(token) > MAX_TOKEN_CHARS:
             raise InvalidToken("the token is too large")
-        now = time.time()
-        hit = self._cache.get(token, now)
+        hit = self._cache.get(token, time.time())
         if hit is None or not self.keys.holds(hit.key_id):
-            key_id, claims, signing_input, signature = self._parse(_encoded(token), now)
-            key = self.keys.get(key_id)
-            if key is None:
-                return None
-            hit = self._verified(key, key_id, claims, signing_input, signature)
-            self._cache.put(token, hit, hit.token.expires_at + self.policy.leeway)
-        if hit.token.jti in self._revoked:
-            raise InvalidToken("the token has been revoked")
-        return hit.token
+            return None
+        return self._unless_revoked(hit.token)
 
     async def validate(self, token: str) -> AccessToken:
-        """The verified token, fetching the issuer's keys again if its `kid` is new."""
+        """The verified token, from the cache or verified now."""
         found = self.check(token)
-        if found is not None:
-            return found
+        return found if found is not None else await self.verify(token)
+
+    async def verify(self, token: str) -> AccessToken:
+        """A token not in the cache: parsed and checked, its key found (fetched again if its
+        `kid` is new), its signature verified in this turn's batch; then cached."""
+        if len(token) > MAX_TOKEN_CHARS:
+            raise InvalidToken("the token is too large")
         key_id, claims, signing_input, signature = self._parse(_encoded(token), time.time())
-        key = await self.keys.key_for(*key_id)
+        key = self.keys.get(key_id)
+        if key is None:
+            key = await self.keys.key_for(*key_id)
         if key is None:
             if not self.keys.ready:
                 raise TemporarilyUnavailable("the issuer's keys are not loaded yet", retry_after=1)
             raise InvalidToken("the token is signed with an unknown key")
-        hit = self._verified(key, key_id, claims, signing_input, signature)
+        # RFC 7515 §5.2 with the key's own algorithm, which must be the header's (RFC 8725).
+        self.verifications += 1
+        if key.algorithm_name != key_id[1] or not await self.signatures.verify(
+            key, signing_input, signature
+        ):
+            raise InvalidToken("the token's signature does not verify")
+        hit = _Verified(token_from_claims(claims), key_id)
         self._cache.put(token, hit, hit.token.expires_at + self.policy.leeway)
-        if hit.token.jti in self._revoked:
+        return self._unless_revoked(hit.token)
+
+    def _unless_revoked(self, token: AccessToken) -> AccessToken:
+        if token.jti in self._revoked:
             raise InvalidToken("the token has been revoked")
-        return hit.token
+        return token
 
     def _parse(self, raw: bytes, now: float) -> tuple[KeyId, dict[str, Any], bytes, bytes]:
         """Header and claims checked; the signing input and signature still to verify."""
@@ -197,20 +206,6 @@ class TokenValidator:
         check_claims(claims, self.policy, now)
         signature = decode_part(signature_part)
         return key_id, claims, raw[: len(header_part) + 1 + len(payload_part)], signature
-
-    def _verified(
-        self,
-        key: jwt.PyJWK,
-        key_id: KeyId,
-        claims: dict[str, Any],
-        signing_input: bytes,
-        signature: bytes,
-    ) -> _Verified:
-        """RFC 7515 §5.2 with the key's own algorithm, which must be the header's (RFC 8725)."""
-        self.verifications += 1
-        if key.algorithm_name != key_id[1] or not verify_signature(key, signing_input, signature):
-            raise InvalidToken("the token's signature does not verify")
-        return _Verified(token_from_claims(claims), key_id)
 
     def _header(self, part: bytes) -> KeyId:
         """The checked header's (`kid`, `alg`), from a small memo of headers seen before."""
