@@ -40,7 +40,7 @@ def parse(argv: Sequence[str] | None) -> Options:
     )
     parser.add_argument("--log-level", default="warning", help="of every process measured")
     parser.add_argument(
-        "--max-pool", type=int, default=60_000, help="most tokens minted for (c) (default 60k)"
+        "--max-pool", type=int, default=150_000, help="most tokens minted for (c) (default 150k)"
     )
     parser.add_argument(
         "--launcher",

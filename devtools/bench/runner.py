@@ -29,7 +29,7 @@ class Options:
     only: frozenset[str] = frozenset("abcde")
     profile: frozenset[str] = frozenset()
     log_level: str = "warning"
-    max_pool: int = 60_000
+    max_pool: int = 150_000
     launcher: str = "cli"
     workdir: Path = Path()
     results: Path = Path("bench/results")
