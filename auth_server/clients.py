@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from auth_server.scopes import format_scope
 from auth_server.server_secrets import ServerSecrets
 from shared.db import Database, Executor, Row
+from shared.row_cache import lookup
 
 if TYPE_CHECKING:
     from auth_server.client_cache import ClientCache
@@ -160,11 +161,9 @@ class ClientRepository:
         if "\x00" in client_id:  # never a client's id; PostgreSQL text cannot even hold it
             return None
         cache = self.cache
-        if cache is not None:
-            cached = cache.get(client_id)  # nothing while the database cannot tell of changes
-            if cached is not None:
-                return cached
-        epoch = 0 if cache is None else cache.epoch()
+        cached, epoch = lookup(cache, client_id)
+        if cached is not None:
+            return cached
         row = await self._db.fetchrow(
             f"SELECT {_COLUMNS} FROM clients WHERE client_id = $1", client_id
         )

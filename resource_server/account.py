@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from shared.db import Database
-from shared.row_cache import RowCache, cached_rows
+from shared.row_cache import RowCache, cached_rows, lookup
 
 CHANNEL = "resource_accounts_changed"
 MAX_ENTRIES = 50_000
@@ -36,11 +36,9 @@ class Accounts:
         """The subject's data; an empty object when nothing was ever stored. The object may be
         shared with other callers: do not change it."""
         cache = self.cache
-        if cache is not None:
-            cached = cache.get(subject)  # nothing while the database cannot tell of changes
-            if cached is not None:
-                return cached
-        epoch = 0 if cache is None else cache.epoch()
+        cached, epoch = lookup(cache, subject)
+        if cached is not None:
+            return cached
         stored = await self._db.fetchval(
             "SELECT data FROM resource_accounts WHERE subject = $1", subject
         )

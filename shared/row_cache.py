@@ -125,6 +125,17 @@ class RowCache(Generic[V]):
             self._size -= entry[2]
 
 
+def lookup(cache: RowCache[V] | None, key: str) -> tuple[V, int] | tuple[None, int]:
+    """The cached value, or None and the epoch to give `put` once the database was read
+    (no cache: None and 0)."""
+    if cache is None:
+        return None, 0
+    value = cache.get(key)  # nothing while the database cannot tell of changes
+    if value is None:
+        return None, cache.epoch()
+    return value, 0
+
+
 async def follow_changes(database: Database, channel: str, cache: RowCache[Any]) -> None:
     """Keep a LISTEN on `channel` open for the cache's lifetime; reconnect with backoff when
     it drops. Each notification's payload is the key that changed, or empty for all."""
