@@ -1,3 +1,3 @@
-from auth_server.cli import main
+from auth_server.cli.main import main
 
 raise SystemExit(main())

@@ -24,25 +24,25 @@ from auth_server.appkeys import (
     TOKENS_ISSUED,
     USERS,
 )
-from auth_server.authorization_flow import AuthorizationFlow
-from auth_server.bootstrap import Storage, open_storage
-from auth_server.client_cache import client_caching
-from auth_server.client_throttle import ClientAuthThrottle
+from auth_server.clients.cache import client_caching
+from auth_server.clients.throttle import ClientAuthThrottle
 from auth_server.endpoints.metadata import build_metadata, render
 from auth_server.grants import Grant
 from auth_server.grants.authorization_code import AuthorizationCodeGrant
 from auth_server.grants.client_credentials import ClientCredentialsGrant
 from auth_server.grants.refresh_token import RefreshTokenGrant
-from auth_server.key_rotation import KeyMaintenance
-from auth_server.key_schedule import RotationPolicy
-from auth_server.key_store import KeyRepository
-from auth_server.keys import KeyRing
-from auth_server.maintenance import prune_forever
-from auth_server.pages import Csrf
+from auth_server.pruning import prune_forever
 from auth_server.routes import add_routes
 from auth_server.settings import Settings
-from auth_server.token_lookup import TokenLookup
-from auth_server.tokens import AccessTokenIssuer
+from auth_server.signin.flow import AuthorizationFlow
+from auth_server.signin.pages import Csrf
+from auth_server.signing.keyring import KeyRing
+from auth_server.signing.rotation import KeyMaintenance
+from auth_server.signing.schedule import RotationPolicy
+from auth_server.signing.store import KeyRepository
+from auth_server.storage import Storage, open_storage
+from auth_server.tokens.issuer import AccessTokenIssuer
+from auth_server.tokens.lookup import TokenLookup
 from shared.background import in_background
 from shared.http import error_middleware
 from shared.metrics import Metrics, metrics_middleware, pool_sampler

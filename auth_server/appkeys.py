@@ -5,18 +5,18 @@ from __future__ import annotations
 from aiohttp import web
 from prometheus_client import Counter
 
-from auth_server.authorization_flow import AuthorizationFlow
-from auth_server.client_throttle import ClientAuthThrottle
-from auth_server.clients import ClientRepository
+from auth_server.clients.registrations import Registrations
+from auth_server.clients.registry import ClientRepository
+from auth_server.clients.throttle import ClientAuthThrottle
 from auth_server.grants import Grant
-from auth_server.keys import KeyRing
-from auth_server.refresh_tokens import RefreshTokens
-from auth_server.registrations import Registrations
-from auth_server.revocations import RevokedAccessTokens
-from auth_server.server_secrets import ServerSecrets
 from auth_server.settings import Settings
-from auth_server.token_lookup import TokenLookup
-from auth_server.users import UserRepository
+from auth_server.signin.flow import AuthorizationFlow
+from auth_server.signin.users import UserRepository
+from auth_server.signing.keyring import KeyRing
+from auth_server.signing.server_secrets import ServerSecrets
+from auth_server.tokens.lookup import TokenLookup
+from auth_server.tokens.refresh import RefreshTokens
+from auth_server.tokens.revocations import RevokedAccessTokens
 from shared.db import Database
 from shared.metrics import Metrics
 

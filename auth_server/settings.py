@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from auth_server.jose import SIGNING_ALGORITHMS
 from auth_server.scopes import is_scope_token
+from auth_server.signing.jose import SIGNING_ALGORITHMS
 from shared.config import Option, Reader, SettingError, url_host
 from shared.logging import FORMATS, LEVELS
 

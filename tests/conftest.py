@@ -107,7 +107,7 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     per sign-in, which was a fifth of the suite's time. Servers started as separate processes
     (the CLI, end-to-end, scale and rotation tests) keep the production parameters."""
     cheapest = PasswordHasher.from_parameters(profiles.CHEAPEST)
-    monkeypatch.setattr("auth_server.users.PasswordHasher", lambda: cheapest)
+    monkeypatch.setattr("auth_server.signin.users.PasswordHasher", lambda: cheapest)
 
 
 def record_reads(database: Database, monkeypatch: pytest.MonkeyPatch) -> list[str]:

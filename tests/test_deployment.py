@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from auth_server.cli import build_parser as auth_parser
+from auth_server.cli.main import build_parser as auth_parser
 from auth_server.endpoints.metadata import JWKS_PATH
 from auth_server.settings import OPTIONS as AUTH_OPTIONS
 from resource_server.cli import build_parser as resource_parser

@@ -34,7 +34,7 @@ import auth_server.openapi
 import resource_server
 import resource_server.openapi
 from auth_server.endpoints.metadata import JWKS_PATH
-from auth_server.pages import BROWSER_COOKIE
+from auth_server.signin.pages import BROWSER_COOKIE
 from tests.conftest import with_query
 from tests.services import Deployment, deployment_env, running
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from auth_server.appkeys import AUTHORIZATION_FLOW, CLIENTS, SETTINGS
-from auth_server.authorization_flow import redirect
-from auth_server.authorization_request import UntrustedRedirect, check_request, resolve_destination
-from auth_server.pages import render
+from auth_server.signin.flow import redirect
+from auth_server.signin.pages import render
+from auth_server.signin.request import UntrustedRedirect, check_request, resolve_destination
 from shared.errors import OAuthError
 
 

@@ -9,8 +9,8 @@ from aiohttp import web
 
 from auth_server.appkeys import CLIENTS, REGISTRATIONS, SERVER_SECRETS, SETTINGS
 from auth_server.bearer import bearer_token, invalid_token
-from auth_server.client_metadata import InvalidClientMetadata, client_information
-from auth_server.clients import Client
+from auth_server.clients.metadata import InvalidClientMetadata, client_information
+from auth_server.clients.registry import Client
 from auth_server.endpoints.registration import configuration_uri, parse_request, read_metadata
 from shared.http import NO_STORE, json_response
 

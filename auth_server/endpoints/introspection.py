@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from auth_server.appkeys import TOKEN_LOOKUP
-from auth_server.client_auth import authenticate_request
+from auth_server.endpoints.client_auth import authenticate_request
 from shared.http import NO_STORE, json_response, read_form, single
 
 INACTIVE = {"active": False}

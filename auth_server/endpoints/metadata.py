@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from auth_server.appkeys import METADATA
-from auth_server.clients import AUTHORIZATION_CODE, NONE, SECRET_BASIC, SECRET_POST
+from auth_server.clients.registry import AUTHORIZATION_CODE, NONE, SECRET_BASIC, SECRET_POST
 from auth_server.settings import Settings
 
 PATH = "/.well-known/oauth-authorization-server"

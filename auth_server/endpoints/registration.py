@@ -10,8 +10,8 @@ from aiohttp import web
 
 from auth_server.appkeys import GRANTS, REGISTRATIONS, SETTINGS
 from auth_server.bearer import bearer_token, invalid_token, same_token
-from auth_server.client_metadata import InvalidClientMetadata, client_information, parse_metadata
-from auth_server.clients import NewClient
+from auth_server.clients.metadata import InvalidClientMetadata, client_information, parse_metadata
+from auth_server.clients.registry import NewClient
 from auth_server.endpoints.metadata import REGISTRATION_PATH
 from shared.errors import InvalidRequest
 from shared.http import NO_STORE, json_response, read_body

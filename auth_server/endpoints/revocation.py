@@ -8,10 +8,10 @@ import time
 from aiohttp import web
 
 from auth_server.appkeys import REFRESH_TOKENS, REVOKED, TOKEN_LOOKUP
-from auth_server.client_auth import authenticate_request
-from auth_server.clients import Client
-from auth_server.refresh_tokens import RefreshTokenState
-from auth_server.token_lookup import FoundToken
+from auth_server.clients.registry import Client
+from auth_server.endpoints.client_auth import authenticate_request
+from auth_server.tokens.lookup import FoundToken
+from auth_server.tokens.refresh import RefreshTokenState
 from shared.http import NO_STORE, read_form, single
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ import re
 from aiohttp import web
 
 from auth_server.appkeys import REVOKED
-from auth_server.client_auth import authenticate_basic
+from auth_server.endpoints.client_auth import authenticate_basic
 from shared.errors import InvalidRequest, UnauthorizedClient
 from shared.http import NO_STORE, json_response
 

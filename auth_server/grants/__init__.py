@@ -7,7 +7,7 @@ from typing import Any, Protocol
 
 from multidict import MultiDictProxy
 
-from auth_server.clients import Client
+from auth_server.clients.registry import Client
 
 __all__ = ["Grant", "TokenRequest"]
 

@@ -6,15 +6,15 @@ import logging
 import time
 from typing import Any
 
-from auth_server.audience import narrow_audience
-from auth_server.clients import AUTHORIZATION_CODE, REFRESH_TOKEN, Client
-from auth_server.codes import AuthorizationCodes, CodeGrant
+from auth_server.clients.registry import AUTHORIZATION_CODE, REFRESH_TOKEN, Client
 from auth_server.grants import TokenRequest
-from auth_server.pkce import verifier_matches
-from auth_server.refresh_tokens import RefreshTokens
-from auth_server.revocations import RevokedAccessTokens
-from auth_server.tokens import AccessTokenIssuer, new_jti
-from auth_server.users import UserRepository
+from auth_server.signin.codes import AuthorizationCodes, CodeGrant
+from auth_server.signin.pkce import verifier_matches
+from auth_server.signin.users import UserRepository
+from auth_server.tokens.audiences import narrow_audience
+from auth_server.tokens.issuer import AccessTokenIssuer, new_jti
+from auth_server.tokens.refresh import RefreshTokens
+from auth_server.tokens.revocations import RevokedAccessTokens
 from shared.db import Database
 from shared.errors import InvalidGrant
 from shared.http import single

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from auth_server.audience import choose_audience
-from auth_server.clients import CLIENT_CREDENTIALS
+from auth_server.clients.registry import CLIENT_CREDENTIALS
 from auth_server.grants import TokenRequest
 from auth_server.scopes import grant_scope, parse_scope
-from auth_server.tokens import AccessTokenIssuer
+from auth_server.tokens.audiences import choose_audience
+from auth_server.tokens.issuer import AccessTokenIssuer
 from shared.errors import UnauthorizedClient
 from shared.http import single
 

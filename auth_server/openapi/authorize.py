@@ -13,8 +13,8 @@ from auth_server.openapi.common import (
     unavailable,
 )
 from auth_server.openapi.token import RESOURCE, SCOPE
-from auth_server.pages import BROWSER_COOKIE
-from auth_server.sessions import SESSION_COOKIE
+from auth_server.signin.pages import BROWSER_COOKIE
+from auth_server.signin.sessions import SESSION_COOKIE
 
 
 def _query(name: str, schema: Schema, description: str, *, required: bool = False) -> Schema:

@@ -3,9 +3,9 @@ while registration is open (AUTH_REGISTRATION_TOKEN set)."""
 
 from __future__ import annotations
 
-from auth_server.client_metadata import MAX_REDIRECT_URIS, MAX_URI_LENGTH
-from auth_server.client_policy import MAX_NAME_LENGTH
-from auth_server.clients import AUTH_METHODS
+from auth_server.clients.metadata import MAX_REDIRECT_URIS, MAX_URI_LENGTH
+from auth_server.clients.policy import MAX_NAME_LENGTH
+from auth_server.clients.registry import AUTH_METHODS
 from auth_server.openapi.common import (
     Schema,
     error_response,

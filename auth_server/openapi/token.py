@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auth_server.clients import AUTHORIZATION_CODE, CLIENT_CREDENTIALS, REFRESH_TOKEN
+from auth_server.clients.registry import AUTHORIZATION_CODE, CLIENT_CREDENTIALS, REFRESH_TOKEN
 from auth_server.openapi.common import (
     Schema,
     client_parameters,

@@ -16,7 +16,7 @@ from pytest_aiohttp import AiohttpClient
 
 from auth_server import Settings, create_app
 from auth_server.appkeys import CLIENTS, SETTINGS
-from auth_server.client_policy import new_client
+from auth_server.clients.policy import new_client
 
 AuthClient = TestClient[web.Request, web.Application]
 ISSUER = "http://auth.test"

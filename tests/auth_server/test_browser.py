@@ -14,7 +14,7 @@ from pytest_aiohttp import AiohttpServer
 
 from auth_server import Settings, create_app
 from auth_server.appkeys import CLIENTS, SETTINGS, USERS
-from auth_server.client_policy import new_client
+from auth_server.clients.policy import new_client
 from tests.auth_server.browser import pkce_pair
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

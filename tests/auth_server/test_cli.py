@@ -18,7 +18,7 @@ import aiohttp
 import asyncpg
 import pytest
 
-from auth_server.clients import new_client_id
+from auth_server.clients.registry import new_client_id
 from tests.auth_server.conftest import random_secret
 from tests.services import free_port
 

@@ -12,10 +12,10 @@ import asyncpg
 import pytest
 
 from auth_server.appkeys import CLIENTS, SERVER_SECRETS
-from auth_server.client_cache import ClientCache
-from auth_server.clients import ClientRepository
+from auth_server.clients.registry import Client, ClientRepository
 from auth_server.settings import Settings
 from shared.db import open_database
+from shared.row_cache import RowCache
 from tests.auth_server.conftest import AuthClient, Registered
 from tests.auth_server.test_token_endpoint import post_token
 
@@ -28,7 +28,7 @@ def database_kind() -> str:
     return "postgresql"  # SQLite sends no notifications, and there nothing is cached
 
 
-def cache_of(auth_client: AuthClient) -> ClientCache:
+def cache_of(auth_client: AuthClient) -> RowCache[Client]:
     cache = auth_client.app[CLIENTS].cache
     assert cache is not None
     return cache

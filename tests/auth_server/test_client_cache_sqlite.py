@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from auth_server.appkeys import DATABASE, SERVER_SECRETS
-from auth_server.clients import ClientRepository
+from auth_server.clients.registry import ClientRepository
 from auth_server.settings import Settings
 from shared.db import open_database
 from tests.auth_server.conftest import AuthClient, Registered

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from auth_server.client_throttle import FAILURES_ALLOWED, ClientAuthThrottle
+from auth_server.clients.throttle import FAILURES_ALLOWED, ClientAuthThrottle
 from shared.errors import TooManyAttempts
 from tests.auth_server.conftest import AuthClient, RegisterClient, Registered
 

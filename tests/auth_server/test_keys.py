@@ -10,7 +10,7 @@ import pytest
 from aiohttp import web
 
 from auth_server import Settings, create_app
-from auth_server.keys import KeyUnavailable
+from auth_server.signing.keyring import KeyUnavailable
 from shared.db import open_database
 from tests.auth_server.conftest import random_secret
 

@@ -21,10 +21,10 @@ from pytest_aiohttp import AiohttpClient, AiohttpServer
 import resource_server
 from auth_server import Settings, create_app
 from auth_server.appkeys import CLIENTS, KEYRING, SETTINGS
-from auth_server.bootstrap import open_storage
-from auth_server.client_policy import new_client
-from auth_server.jose import JwsSigner, generate_key, generate_rsa_key, public_jwk
-from auth_server.key_schedule import RotationPolicy
+from auth_server.clients.policy import new_client
+from auth_server.signing.jose import JwsSigner, generate_key, generate_rsa_key, public_jwk
+from auth_server.signing.schedule import RotationPolicy
+from auth_server.storage import open_storage
 from tests.auth_server.conftest import random_secret
 
 AUDIENCE = "http://rs.test"

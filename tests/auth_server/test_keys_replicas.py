@@ -17,10 +17,10 @@ from pytest_aiohttp import AiohttpClient
 
 from auth_server import Settings, create_app
 from auth_server.appkeys import CLIENTS, SETTINGS
-from auth_server.bootstrap import open_storage
-from auth_server.client_policy import new_client
-from auth_server.key_schedule import RotationPolicy
-from auth_server.key_store import Rotation
+from auth_server.clients.policy import new_client
+from auth_server.signing.schedule import RotationPolicy
+from auth_server.signing.store import Rotation
+from auth_server.storage import open_storage
 from tests.auth_server.conftest import AuthClient
 
 

@@ -12,10 +12,10 @@ from collections.abc import AsyncIterator
 import pytest
 
 from auth_server import Settings
-from auth_server.bootstrap import Storage, open_storage
-from auth_server.key_rotation import KeyMaintenance
-from auth_server.key_schedule import CURRENT, NEXT, RETIRED, RotationPolicy
-from auth_server.keys import KeyRing
+from auth_server.signing.keyring import KeyRing
+from auth_server.signing.rotation import KeyMaintenance
+from auth_server.signing.schedule import CURRENT, NEXT, RETIRED, RotationPolicy
+from auth_server.storage import Storage, open_storage
 from tests.auth_server.conftest import random_secret
 
 POLICY = RotationPolicy(alg="RS256", lead=10, interval=1000, retention=30)

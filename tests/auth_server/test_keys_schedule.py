@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from auth_server.key_schedule import (
+from auth_server.signing.schedule import (
     CURRENT,
     NEXT,
     REMOVED,

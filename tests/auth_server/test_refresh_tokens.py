@@ -156,7 +156,7 @@ async def test_client_credentials_client_cannot_refresh(
 async def test_pruning_keeps_live_rows_and_drops_expired_ones(
     auth_client: AuthClient, web_client: Registered, first_tokens: dict[str, Any]
 ) -> None:
-    from auth_server.maintenance import prune_expired
+    from auth_server.pruning import prune_expired
 
     database = auth_client.app[DATABASE]
     assert await prune_expired(database) == 0  # everything is live

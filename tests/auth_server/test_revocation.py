@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from auth_server.appkeys import DATABASE, KEYRING
-from auth_server.jose import JwsSigner, generate_rsa_key
-from auth_server.maintenance import prune_expired
+from auth_server.pruning import prune_expired
+from auth_server.signing.jose import JwsSigner, generate_rsa_key
 from tests.auth_server.browser import Browser
 from tests.auth_server.conftest import ISSUER, AuthClient, RegisterClient, Registered
 from tests.auth_server.lifecycle import (

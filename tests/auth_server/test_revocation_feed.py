@@ -10,7 +10,7 @@ import pytest
 from aiohttp import encode_basic_auth
 
 from auth_server.appkeys import DATABASE, REVOKED
-from auth_server.revocations import EXPIRY_MARGIN, LOCK
+from auth_server.tokens.revocations import EXPIRY_MARGIN, LOCK
 from tests.auth_server.conftest import AuthClient, RegisterClient, Registered
 from tests.auth_server.lifecycle import basic, client_token, endpoint, introspect, revoke
 

@@ -10,9 +10,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 from auth_server import Settings
-from auth_server.bootstrap import open_storage
-from auth_server.keys import KeyRing
-from auth_server.tokens import AccessTokenIssuer, IssuedToken, read_access_token
+from auth_server.signing.keyring import KeyRing
+from auth_server.storage import open_storage
+from auth_server.tokens.issuer import AccessTokenIssuer, IssuedToken, read_access_token
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from pytest_aiohttp import AiohttpClient, AiohttpServer
 
 import auth_server
 from auth_server.appkeys import CLIENTS
-from auth_server.client_policy import new_client
+from auth_server.clients.policy import new_client
 from resource_server import Settings, create_app
 from shared.serve import MAX_FIELD_SIZE
 from tests.resource_server.issuer import AUDIENCE, TestIssuer

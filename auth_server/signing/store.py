@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import serialization
 
-from auth_server.jose import PrivateKey, fits, generate_key, public_jwk
-from auth_server.key_schedule import (
+from auth_server.signing.jose import PrivateKey, fits, generate_key, public_jwk
+from auth_server.signing.keyring import KeyUnavailable
+from auth_server.signing.schedule import (
     CURRENT,
     NEXT,
     REMOVED,
@@ -24,8 +25,7 @@ from auth_server.key_schedule import (
     rotation_due,
     signer_at,
 )
-from auth_server.keys import KeyUnavailable
-from auth_server.server_secrets import DecryptionFailed, ServerSecrets
+from auth_server.signing.server_secrets import DecryptionFailed, ServerSecrets
 from shared.db import Database, Executor
 
 log = logging.getLogger(__name__)

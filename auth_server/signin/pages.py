@@ -11,7 +11,7 @@ from typing import Any
 import jinja2
 from aiohttp import web
 
-from auth_server.server_secrets import ServerSecrets
+from auth_server.signing.server_secrets import ServerSecrets
 
 BROWSER_COOKIE = "oauth_browser"
 SCOPE_DESCRIPTIONS = {

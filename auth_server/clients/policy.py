@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
-from auth_server.clients import (
+from auth_server.clients.registry import (
     AUTH_METHODS,
     AUTHORIZATION_CODE,
     CLIENT_CREDENTIALS,

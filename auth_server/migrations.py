@@ -7,7 +7,7 @@ from shared.db import Migration
 COMPONENT = "auth_server"
 
 # The deny-list of revoked access tokens. `seq` orders the revocation feed; see
-# auth_server/revocations.py for why it is safe as a cursor.
+# auth_server/tokens/revocations.py for why it is safe as a cursor.
 _REVOKED_ACCESS_TOKENS = """
 CREATE TABLE revoked_access_tokens (
     seq {seq},
@@ -166,7 +166,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         4,
         "signing keys: when a retired key leaves the JWKS",
-        # Epoch seconds; NULL while the key has no successor (see auth_server/key_schedule.py).
+        # Epoch seconds; NULL while the key has no successor (see auth_server/signing/schedule.py).
         ("ALTER TABLE signing_keys ADD COLUMN remove_at BIGINT",),
     ),
     Migration(

@@ -12,14 +12,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
-from auth_server.clients import Client, ClientRepository
+from auth_server.clients.registry import ClientRepository
 from shared.db import Database
-from shared.row_cache import RowCache, cached_rows
+from shared.row_cache import cached_rows
 
 CHANNEL = "oauth_clients_changed"
 MAX_ENTRIES = 10_000
-
-ClientCache = RowCache[Client]
 
 
 @contextlib.asynccontextmanager

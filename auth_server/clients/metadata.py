@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from auth_server.client_policy import ClientPolicyError, RedirectUriError, new_client
-from auth_server.clients import AUTHORIZATION_CODE, NONE, SECRET_BASIC, Client, NewClient
+from auth_server.clients.policy import ClientPolicyError, RedirectUriError, new_client
+from auth_server.clients.registry import AUTHORIZATION_CODE, NONE, SECRET_BASIC, Client, NewClient
 from auth_server.scopes import format_scope
 from shared.errors import OAuthError
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import jwt
 
-from auth_server.jose import JwsSigner
-from auth_server.keys import KeyRing
 from auth_server.scopes import format_scope
+from auth_server.signing.jose import JwsSigner
+from auth_server.signing.keyring import KeyRing
 
 MAX_TOKEN_LENGTH = 8192
 _TYPES = ("at+jwt", "application/at+jwt")

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 
 from auth_server.scopes import format_scope
-from auth_server.server_secrets import ServerSecrets
+from auth_server.signing.server_secrets import ServerSecrets
 from shared.db import Database, Executor, Row
 
 

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 
-from auth_server.revocations import EXPIRY_MARGIN
+from auth_server.tokens.revocations import EXPIRY_MARGIN
 from shared.db import Database, StorageUnavailable
 
 log = logging.getLogger(__name__)

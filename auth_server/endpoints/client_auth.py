@@ -12,8 +12,8 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from auth_server.appkeys import CLIENT_THROTTLE, CLIENTS, SERVER_SECRETS, SETTINGS
-from auth_server.clients import NONE, SECRET_BASIC, SECRET_POST, Client, ClientRepository
-from auth_server.server_secrets import ServerSecrets
+from auth_server.clients.registry import NONE, SECRET_BASIC, SECRET_POST, Client, ClientRepository
+from auth_server.signing.server_secrets import ServerSecrets
 from shared.errors import InvalidClient, InvalidRequest
 from shared.http import single
 from shared.request_context import set_client_id

@@ -6,12 +6,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from auth_server.clients import ClientRepository
-from auth_server.keys import KeyRing
-from auth_server.refresh_tokens import RefreshTokens, RefreshTokenState
-from auth_server.revocations import RevokedAccessTokens
+from auth_server.clients.registry import ClientRepository
 from auth_server.scopes import format_scope
-from auth_server.tokens import AccessTokenClaims, read_access_token
+from auth_server.signing.keyring import KeyRing
+from auth_server.tokens.issuer import AccessTokenClaims, read_access_token
+from auth_server.tokens.refresh import RefreshTokens, RefreshTokenState
+from auth_server.tokens.revocations import RevokedAccessTokens
 
 # RFC 7662 §2.2 defines `token_type` as the RFC 6749 §5.1 type: the scheme the token is
 # presented with. Our access tokens are Bearer tokens; a refresh token is never presented to

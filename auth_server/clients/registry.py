@@ -7,15 +7,12 @@ import secrets
 import string
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from auth_server.scopes import format_scope
-from auth_server.server_secrets import ServerSecrets
+from auth_server.signing.server_secrets import ServerSecrets
 from shared.db import Database, Executor, Row
-from shared.row_cache import lookup
-
-if TYPE_CHECKING:
-    from auth_server.client_cache import ClientCache
+from shared.row_cache import RowCache, lookup
 
 CLIENT_CREDENTIALS = "client_credentials"
 AUTHORIZATION_CODE = "authorization_code"
@@ -130,7 +127,7 @@ class ClientRepository:
     def __init__(self, database: Database, server_secrets: ServerSecrets) -> None:
         self._db = database
         self._secrets = server_secrets
-        self.cache: ClientCache | None = None
+        self.cache: RowCache[Client] | None = None
 
     async def create(self, new: NewClient, tx: Executor | None = None) -> tuple[Client, str | None]:
         """Store a client; return it with its secret in clear (shown once, never stored)."""

@@ -9,19 +9,19 @@ from urllib.parse import urlencode, urlsplit
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from auth_server.authorization_request import (
+from auth_server.signin.codes import CODE_TTL, AuthorizationCodes, CodeGrant
+from auth_server.signin.consents import Consents
+from auth_server.signin.pages import Csrf, describe_scopes, render
+from auth_server.signin.request import (
     AccessDenied,
     AuthorizationRequest,
     ConsentRequired,
     Destination,
     LoginRequired,
 )
-from auth_server.codes import CODE_TTL, AuthorizationCodes, CodeGrant
-from auth_server.consents import Consents
-from auth_server.pages import Csrf, describe_scopes, render
-from auth_server.sessions import SESSION_COOKIE, BrowserSession, Sessions
-from auth_server.throttle import LoginThrottle
-from auth_server.users import UserRepository, normalize_username
+from auth_server.signin.sessions import SESSION_COOKIE, BrowserSession, Sessions
+from auth_server.signin.throttle import LoginThrottle
+from auth_server.signin.users import UserRepository, normalize_username
 from shared.http import read_form
 
 FORM_EXPIRED = "This form has expired or was not sent by this browser. Please try again."

@@ -8,10 +8,10 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from auth_server.bootstrap import Storage
-from auth_server.key_schedule import RotationPolicy, state_at
-from auth_server.key_store import Rotation
 from auth_server.settings import Settings
+from auth_server.signing.schedule import RotationPolicy, state_at
+from auth_server.signing.store import Rotation
+from auth_server.storage import Storage
 
 KeyCommand = Callable[[argparse.Namespace, Settings, Storage], Awaitable[int]]
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import secrets
 import time
 
-from auth_server.clients import Client, ClientRepository, NewClient
-from auth_server.server_secrets import ServerSecrets
+from auth_server.clients.registry import Client, ClientRepository, NewClient
+from auth_server.signing.server_secrets import ServerSecrets
 from shared.db import Database
 
 

@@ -5,19 +5,19 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 
-from auth_server.clients import ClientRepository
-from auth_server.codes import AuthorizationCodes
-from auth_server.consents import Consents
-from auth_server.key_store import KeyRepository
-from auth_server.refresh_tokens import RefreshTokens
-from auth_server.registrations import Registrations
-from auth_server.revocations import RevokedAccessTokens
-from auth_server.schema import COMPONENT, MIGRATIONS
-from auth_server.server_secrets import ServerSecrets
-from auth_server.sessions import Sessions
+from auth_server.clients.registrations import Registrations
+from auth_server.clients.registry import ClientRepository
+from auth_server.migrations import COMPONENT, MIGRATIONS
 from auth_server.settings import Settings
-from auth_server.throttle import LoginThrottle
-from auth_server.users import UserRepository
+from auth_server.signin.codes import AuthorizationCodes
+from auth_server.signin.consents import Consents
+from auth_server.signin.sessions import Sessions
+from auth_server.signin.throttle import LoginThrottle
+from auth_server.signin.users import UserRepository
+from auth_server.signing.server_secrets import ServerSecrets
+from auth_server.signing.store import KeyRepository
+from auth_server.tokens.refresh import RefreshTokens
+from auth_server.tokens.revocations import RevokedAccessTokens
 from shared.db import Database, migrate, open_database
 
 _PEPPER_CHECK = "secret_pepper_check"

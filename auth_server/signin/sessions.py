@@ -6,7 +6,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from auth_server.server_secrets import ServerSecrets
+from auth_server.signing.server_secrets import ServerSecrets
 from shared.db import Database
 
 SESSION_COOKIE = "oauth_session"

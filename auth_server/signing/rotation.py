@@ -9,9 +9,9 @@ import logging
 import time
 from collections.abc import Sequence
 
-from auth_server.key_schedule import RELOAD_INTERVAL, RotationPolicy, StoredKey, upkeep_needed
-from auth_server.key_store import KeyRepository
-from auth_server.keys import KeyRing
+from auth_server.signing.keyring import KeyRing
+from auth_server.signing.schedule import RELOAD_INTERVAL, RotationPolicy, StoredKey, upkeep_needed
+from auth_server.signing.store import KeyRepository
 from shared.db import StorageUnavailable
 
 log = logging.getLogger(__name__)

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 from multidict import MultiMapping
 
-from auth_server.audience import choose_audience
-from auth_server.clients import AUTHORIZATION_CODE, Client, ClientRepository
-from auth_server.pkce import S256, is_valid_challenge
+from auth_server.clients.registry import AUTHORIZATION_CODE, Client, ClientRepository
 from auth_server.scopes import grant_scope, parse_scope
+from auth_server.signin.pkce import S256, is_valid_challenge
+from auth_server.tokens.audiences import choose_audience
 from shared.errors import InvalidRequest, OAuthError, UnauthorizedClient
 
 MAX_STATE_LENGTH = 2048

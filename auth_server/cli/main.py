@@ -10,12 +10,12 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from auth_server.bootstrap import SecretMismatch, Storage, open_storage
-from auth_server.client_policy import ClientPolicyError, new_client
-from auth_server.key_commands import KEY_COMMANDS, add_key_parsers
-from auth_server.keys import KeyUnavailable
+from auth_server.cli.keys import KEY_COMMANDS, add_key_parsers
+from auth_server.clients.policy import ClientPolicyError, new_client
 from auth_server.settings import OPTIONS, Settings
-from auth_server.users import UserPolicyError
+from auth_server.signin.users import UserPolicyError
+from auth_server.signing.keyring import KeyUnavailable
+from auth_server.storage import SecretMismatch, Storage, open_storage
 from shared.config import SettingError, add_flags
 from shared.db import Conflict, StorageUnavailable, redact_url
 from shared.logging import configure_logging

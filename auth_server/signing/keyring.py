@@ -9,16 +9,21 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from auth_server.jose import JwsSigner, PrivateKey, PublicKey
-from auth_server.jose import public_key as jwk_public_key
-from auth_server.key_schedule import StoredKey, is_published
-
-if TYPE_CHECKING:
-    from auth_server.key_store import KeyRepository
+from auth_server.signing.jose import JwsSigner, PrivateKey, PublicKey
+from auth_server.signing.jose import public_key as jwk_public_key
+from auth_server.signing.schedule import StoredKey, is_published
 
 log = logging.getLogger(__name__)
+
+
+class KeySource(Protocol):
+    """Where stored keys come from (the key store): listed, and opened one by one."""
+
+    async def list(self) -> Sequence[StoredKey]: ...
+
+    def open(self, key: StoredKey) -> PrivateKey: ...
 
 
 class KeyUnavailable(Exception):
@@ -77,7 +82,7 @@ class KeyRing:
         """The JWKS document (RFC 7517 §5), ready to send."""
         return self._jwks
 
-    async def load(self, repository: KeyRepository) -> None:
+    async def load(self, repository: KeySource) -> None:
         """Read the keys at start-up; KeyUnavailable unless one signs now and all open."""
         problems = self.refresh(await repository.list(), repository.open, int(time.time()))
         if problems:

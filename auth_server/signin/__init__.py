@@ -1,0 +1,12 @@
+"""Sign-in: what a person goes through at the authorization endpoint (RFC 6749 §4.1).
+
+Owns the checked authorization request (`request`), the flow from sign-in to consent to a code
+(`flow`), users and their password hashes (`users`), browser sessions (`sessions`), remembered
+consent (`consents`), the pages and their templates (`pages`, `templates/`), the sign-in
+throttle (`throttle`), PKCE (`pkce`, RFC 7636) and authorization codes (`codes`).
+
+May import: `auth_server.settings`, `auth_server.scopes`, `auth_server.signing`,
+`auth_server.clients`, `auth_server.tokens`, `shared`.
+"""
+
+__all__ = ["codes", "consents", "flow", "pages", "pkce", "request", "sessions", "throttle", "users"]
