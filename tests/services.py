@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import requests
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -158,3 +160,17 @@ def deployed(database_url: str, data_dir: Path, *, workers: int = 1) -> Iterator
         running([sys.executable, "-m", "resource_server", *serve], env, f"{resource_url}/readyz"),
     ):
         yield Deployment(auth_url, resource_url, env)
+
+
+def register_through(auth_url: str, env: dict[str, str]) -> dict[str, str]:
+    """A client registered through one replica's registration endpoint."""
+    metadata = requests.get(f"{auth_url}/.well-known/oauth-authorization-server", timeout=5).json()
+    response = requests.post(
+        metadata["registration_endpoint"],
+        json={"client_name": "scaled", "grant_types": ["client_credentials"], "scope": "read"},
+        headers={"Authorization": f"Bearer {env['AUTH_REGISTRATION_TOKEN']}"},
+        timeout=5,
+    )
+    assert response.status_code == 201, response.text
+    registered: dict[str, str] = response.json()
+    return registered

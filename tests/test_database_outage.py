@@ -15,9 +15,9 @@ import requests
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
 
+from tests.people import PASSWORD, REDIRECT_URI, approve
 from tests.pg_cluster import Cluster, binaries, private_cluster
 from tests.services import Deployment, deployed
-from tests.test_end_to_end import PASSWORD, REDIRECT_URI, approve
 
 pytestmark = pytest.mark.skipif(binaries() is None, reason="initdb and pg_ctl are not installed")
 

@@ -19,8 +19,14 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.services import Deployment, deployment_env, free_port, replica_env, running
-from tests.test_scale import register_through
+from tests.services import (
+    Deployment,
+    deployment_env,
+    free_port,
+    register_through,
+    replica_env,
+    running,
+)
 
 TTL = 8  # seconds an access token lives
 LOAD_THREADS = 4

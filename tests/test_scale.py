@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.services import deployment_env, free_port, replica_env, running
+from tests.services import (
+    deployment_env,
+    free_port,
+    register_through,
+    replica_env,
+    running,
+)
 
 
 @pytest.mark.parametrize("database_kind", ["postgresql"])
@@ -51,17 +57,3 @@ def test_replicas_share_clients_and_keys(database_url: str, tmp_path: Path) -> N
                 account = requests.get(f"{resource_url}/account", headers=bearer, timeout=5)
                 assert account.status_code == 200, account.text
                 assert account.json()["subject"] == client["client_id"]
-
-
-def register_through(auth_url: str, env: dict[str, str]) -> dict[str, str]:
-    """A client registered through one replica's registration endpoint."""
-    metadata = requests.get(f"{auth_url}/.well-known/oauth-authorization-server", timeout=5).json()
-    response = requests.post(
-        metadata["registration_endpoint"],
-        json={"client_name": "scaled", "grant_types": ["client_credentials"], "scope": "read"},
-        headers={"Authorization": f"Bearer {env['AUTH_REGISTRATION_TOKEN']}"},
-        timeout=5,
-    )
-    assert response.status_code == 201, response.text
-    registered: dict[str, str] = response.json()
-    return registered

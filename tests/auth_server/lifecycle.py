@@ -9,16 +9,8 @@ from aiohttp import encode_basic_auth
 
 from auth_server.appkeys import USERS
 from tests.auth_server.browser import Browser
-from tests.auth_server.conftest import ISSUER, AuthClient, Registered
-from tests.auth_server.test_authorization_code import PASSWORD, redeem, sign_in_and_approve
-from tests.auth_server.test_token_endpoint import post_token
-
-
-async def endpoint(http: AuthClient, name: str) -> str:
-    """An endpoint's path, found from the metadata as clients must."""
-    metadata = await (await http.get("/.well-known/oauth-authorization-server")).json()
-    url: str = metadata[name]
-    return url.removeprefix(ISSUER)
+from tests.auth_server.conftest import AuthClient, Registered
+from tests.auth_server.flows import PASSWORD, endpoint, post_token, redeem, sign_in_and_approve
 
 
 def basic(client: Registered) -> dict[str, str]:

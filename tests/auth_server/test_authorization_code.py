@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from auth_server.appkeys import USERS
 from tests.auth_server.browser import Browser, pkce_pair, redirect_params
 from tests.auth_server.conftest import ISSUER, AuthClient, RegisterClient, Registered
-from tests.auth_server.test_token_endpoint import post_token, verify
+from tests.auth_server.flows import (
+    PASSWORD,
+    REDIRECT_URI,
+    authorize_query,
+    post_token,
+    redeem,
+    sign_in_and_approve,
+    verify,
+)
 
 pytestmark = pytest.mark.usefixtures("database_kind")
-
-REDIRECT_URI = "https://app.example/callback"
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
@@ -28,42 +31,6 @@ async def web_client(register_client: RegisterClient) -> Registered:
     return await register_client(
         name="Photo Printer", redirect_uris=(REDIRECT_URI,), scope=("read", "write")
     )
-
-
-def authorize_query(client: Registered, challenge: str, **extra: str) -> dict[str, str]:
-    return {
-        "response_type": "code",
-        "client_id": client.client_id,
-        "redirect_uri": REDIRECT_URI,
-        "scope": "read",
-        "state": "s-123",
-        "code_challenge": challenge,
-        "code_challenge_method": "S256",
-        **extra,
-    }
-
-
-async def sign_in_and_approve(
-    browser: Browser, client: Registered, **extra: str
-) -> tuple[str, str]:
-    """Walk the pages to a code; return (code, code_verifier)."""
-    verifier, challenge = pkce_pair()
-    login = await browser.open("/authorize", **authorize_query(client, challenge, **extra))
-    assert login.status == 200
-    consent = await browser.submit(login, username="alice", password=PASSWORD)
-    assert consent.status == 200, consent.html
-    done = await browser.submit(consent, decision="approve")
-    assert done.status == 303
-    return redirect_params(done.location or "")["code"], verifier
-
-
-async def redeem(
-    http: AuthClient, client: Registered, code: str, verifier: str, **extra: str
-) -> tuple[int, dict[str, Any]]:
-    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI}
-    form |= {"code_verifier": verifier, **extra}
-    status, _, body = await post_token(http, form, client)
-    return status, body
 
 
 @pytest.mark.usefixtures("user_id")

@@ -7,14 +7,14 @@ import pytest
 from auth_server.appkeys import DATABASE, USERS
 from tests.auth_server.browser import Browser, pkce_pair, redirect_params
 from tests.auth_server.conftest import ISSUER, AuthClient, RegisterClient, Registered
-from tests.auth_server.test_authorization_code import (
+from tests.auth_server.flows import (
     PASSWORD,
     REDIRECT_URI,
     authorize_query,
+    post_token,
     redeem,
     sign_in_and_approve,
 )
-from tests.auth_server.test_token_endpoint import post_token
 
 pytestmark = pytest.mark.usefixtures("database_kind", "user_id")
 

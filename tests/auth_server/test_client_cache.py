@@ -17,9 +17,10 @@ from auth_server.settings import Settings
 from shared.db import open_database
 from shared.row_cache import RowCache
 from tests.auth_server.conftest import AuthClient, Registered
-from tests.auth_server.test_token_endpoint import post_token
+from tests.auth_server.flows import (
+    status,
+)
 
-CC = {"grant_type": "client_credentials"}
 BOUND_S = 2.0  # far above the milliseconds a notification takes; a bound, not a timing
 
 
@@ -42,10 +43,6 @@ async def eventually(check: Callable[[], Awaitable[bool]], what: str) -> float:
             pytest.fail(f"not within {BOUND_S} s: {what}")
         await asyncio.sleep(0.01)
     return time.monotonic() - started
-
-
-async def status(auth_client: AuthClient, client: Registered) -> int:
-    return (await post_token(auth_client, CC, client))[0]
 
 
 async def live(auth_client: AuthClient) -> None:

@@ -10,7 +10,7 @@ from auth_server.clients.registry import ClientRepository
 from auth_server.settings import Settings
 from shared.db import open_database
 from tests.auth_server.conftest import AuthClient, Registered
-from tests.auth_server.test_client_cache import status
+from tests.auth_server.flows import status
 from tests.conftest import record_reads
 
 

@@ -11,9 +11,8 @@ from auth_server import Settings
 from auth_server.appkeys import DATABASE
 from tests.auth_server.browser import Browser, pkce_pair
 from tests.auth_server.conftest import ISSUER, AuthClient, Registered
+from tests.auth_server.flows import INITIAL_TOKEN, WEB_APP, post_token, register
 from tests.auth_server.lifecycle import create_user
-from tests.auth_server.test_registration import INITIAL_TOKEN, WEB_APP, register
-from tests.auth_server.test_token_endpoint import post_token
 
 pytestmark = pytest.mark.usefixtures("database_kind")
 

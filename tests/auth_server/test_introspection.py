@@ -8,11 +8,8 @@ import pytest
 
 from auth_server.appkeys import CLIENTS, DATABASE, USERS
 from tests.auth_server.conftest import ISSUER, AuthClient, RegisterClient, Registered
+from tests.auth_server.flows import REDIRECT_URI, refresh, signed, verify
 from tests.auth_server.lifecycle import client_token, create_user, introspect, post_as, user_tokens
-from tests.auth_server.test_authorization_code import REDIRECT_URI
-from tests.auth_server.test_refresh_tokens import refresh
-from tests.auth_server.test_revocation import signed
-from tests.auth_server.test_token_endpoint import verify
 
 pytestmark = pytest.mark.usefixtures("database_kind")
 

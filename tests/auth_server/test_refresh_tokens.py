@@ -10,14 +10,15 @@ import pytest
 from auth_server.appkeys import DATABASE, USERS
 from tests.auth_server.browser import Browser
 from tests.auth_server.conftest import AuthClient, RegisterClient, Registered
-from tests.auth_server.lifecycle import introspect
-from tests.auth_server.test_authorization_code import (
+from tests.auth_server.flows import (
     PASSWORD,
     REDIRECT_URI,
     redeem,
+    refresh,
     sign_in_and_approve,
+    verify,
 )
-from tests.auth_server.test_token_endpoint import post_token, verify
+from tests.auth_server.lifecycle import introspect
 
 pytestmark = pytest.mark.usefixtures("database_kind")
 
@@ -40,16 +41,6 @@ async def first_tokens(
     status, body = await redeem(auth_client, web_client, code, verifier)
     assert status == 200, body
     return body
-
-
-async def refresh(
-    http: AuthClient, client: Registered, token: str, **extra: str
-) -> tuple[int, dict[str, Any]]:
-    form = {"grant_type": "refresh_token", "refresh_token": token, **extra}
-    status, headers, body = await post_token(http, form, client)
-    if status == 200:
-        assert headers["Cache-Control"] == "no-store"
-    return status, body
 
 
 async def test_refresh_rotates_the_token(

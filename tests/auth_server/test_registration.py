@@ -11,34 +11,19 @@ from pytest_aiohttp import AiohttpClient
 from auth_server import Settings, create_app
 from auth_server.appkeys import DATABASE
 from tests.auth_server.conftest import ISSUER, AuthClient, Registered
-from tests.auth_server.lifecycle import endpoint
-from tests.auth_server.test_token_endpoint import post_token
+from tests.auth_server.flows import (
+    INITIAL_TOKEN,
+    WEB_APP,
+    post_token,
+    register,
+)
 
 pytestmark = pytest.mark.usefixtures("database_kind")
-
-INITIAL_TOKEN = "initial-access-token-0123456789-abcdefghij"
-WEB_APP = {
-    "client_name": "Photo Printer",
-    "redirect_uris": ["https://printer.example/callback"],
-    "grant_types": ["authorization_code", "refresh_token"],
-    "scope": "read",
-}
 
 
 @pytest.fixture
 def auth_settings(auth_settings: Settings) -> Settings:
     return dataclasses.replace(auth_settings, registration_token=INITIAL_TOKEN)
-
-
-async def register(
-    http: AuthClient, metadata: Any, token: str | None = INITIAL_TOKEN
-) -> tuple[int, dict[str, str], Any]:
-    headers = {} if token is None else {"Authorization": f"Bearer {token}"}
-    response = await http.post(
-        await endpoint(http, "registration_endpoint"), json=metadata, headers=headers
-    )
-    assert response.content_type == "application/json"
-    return response.status, dict(response.headers), await response.json()
 
 
 async def client_count(http: AuthClient) -> int:

@@ -12,6 +12,13 @@ from auth_server.pruning import prune_expired
 from auth_server.signing.jose import JwsSigner, generate_rsa_key
 from tests.auth_server.browser import Browser
 from tests.auth_server.conftest import ISSUER, AuthClient, RegisterClient, Registered
+from tests.auth_server.flows import (
+    REDIRECT_URI,
+    redeem,
+    refresh,
+    sign_in_and_approve,
+    signed,
+)
 from tests.auth_server.lifecycle import (
     basic,
     client_token,
@@ -21,8 +28,6 @@ from tests.auth_server.lifecycle import (
     revoke,
     user_tokens,
 )
-from tests.auth_server.test_authorization_code import REDIRECT_URI, redeem, sign_in_and_approve
-from tests.auth_server.test_refresh_tokens import refresh
 
 pytestmark = pytest.mark.usefixtures("database_kind")
 
@@ -40,13 +45,6 @@ async def first_tokens(auth_client: AuthClient, web_client: Registered) -> dict[
 
 async def deny_listed(http: AuthClient) -> int:
     return int(await http.app[DATABASE].fetchval("SELECT count(*) FROM revoked_access_tokens"))
-
-
-def signed(http: AuthClient, **claims: Any) -> str:
-    """An access token signed with the server's own current key, with these claims."""
-    now = int(time.time())
-    base = {"iss": ISSUER, "sub": "s", "aud": "a", "exp": now + 60, "iat": now, "jti": "j"}
-    return http.app[KEYRING].signer.sign({"client_id": "c", "scope": "read", **base, **claims})
 
 
 async def test_revoking_a_spent_refresh_token_ends_the_whole_family(

@@ -12,7 +12,8 @@ from aiohttp import encode_basic_auth
 from auth_server.appkeys import DATABASE, REVOKED
 from auth_server.tokens.revocations import EXPIRY_MARGIN, LOCK
 from tests.auth_server.conftest import AuthClient, RegisterClient, Registered
-from tests.auth_server.lifecycle import basic, client_token, endpoint, introspect, revoke
+from tests.auth_server.flows import endpoint
+from tests.auth_server.lifecycle import basic, client_token, introspect, revoke
 
 pytestmark = pytest.mark.usefixtures("database_kind")
 

@@ -5,64 +5,22 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-import jwt
 import pytest
-from aiohttp import encode_basic_auth
 
 from auth_server.appkeys import DATABASE
 from tests.auth_server.conftest import (
     DEFAULT_AUDIENCE,
-    ISSUER,
     AuthClient,
     RegisterClient,
     Registered,
 )
+from tests.auth_server.flows import (
+    post_token,
+    token_endpoint,
+    verify,
+)
 
 pytestmark = pytest.mark.usefixtures("database_kind")
-
-
-async def token_endpoint(http: AuthClient) -> str:
-    """The token endpoint's path, found from the metadata, as clients must."""
-    response = await http.get("/.well-known/oauth-authorization-server")
-    url: str = (await response.json())["token_endpoint"]
-    return url.removeprefix(ISSUER)
-
-
-async def verify(http: AuthClient, token: str, audience: str = DEFAULT_AUDIENCE) -> dict[str, Any]:
-    """Check a token with pyjwt against the JWKS the server publishes; return its claims."""
-    metadata = await (await http.get("/.well-known/oauth-authorization-server")).json()
-    jwks = await (await http.get(metadata["jwks_uri"].removeprefix(ISSUER))).json()
-    header = jwt.get_unverified_header(token)
-    key = jwt.PyJWKSet.from_dict(jwks)[header["kid"]]
-    claims: dict[str, Any] = jwt.decode(
-        token,
-        key=key,
-        algorithms=["RS256"],
-        audience=audience,
-        issuer=ISSUER,
-        options={"require": ["iss", "sub", "aud", "exp", "iat", "jti", "client_id"]},
-    )
-    assert header == {"alg": "RS256", "typ": "at+jwt", "kid": header["kid"]}
-    return claims
-
-
-async def post_token(
-    http: AuthClient,
-    data: dict[str, str] | list[tuple[str, str]],
-    client: Registered | None = None,
-    *,
-    method: str = "basic",
-) -> tuple[int, dict[str, Any], Any]:
-    """POST to the token endpoint; return status, headers and JSON body."""
-    headers = {}
-    form = list(data.items()) if isinstance(data, dict) else list(data)
-    if client is not None and method == "basic":
-        headers["Authorization"] = encode_basic_auth(client.client_id, client.client_secret or "")
-    elif client is not None:
-        form += [("client_id", client.client_id), ("client_secret", client.client_secret or "")]
-    response = await http.post(await token_endpoint(http), data=form, headers=headers)
-    assert response.content_type == "application/json"
-    return response.status, dict(response.headers), await response.json()
 
 
 async def test_basic_auth_gets_an_rfc9068_token(

@@ -9,7 +9,7 @@ from aiohttp import encode_basic_auth
 
 from auth_server.appkeys import CLIENTS
 from tests.auth_server.conftest import AuthClient, RegisterClient, Registered
-from tests.auth_server.test_token_endpoint import post_token, token_endpoint
+from tests.auth_server.flows import post_token, token_endpoint
 
 pytestmark = pytest.mark.usefixtures("database_kind")
 

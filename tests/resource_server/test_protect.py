@@ -10,9 +10,9 @@ import pytest
 from aiohttp import web
 from pytest_aiohttp import AiohttpClient
 
+from tests.documentation import documentation
 from tests.resource_server.conftest import RSClient, bearer, challenge, until
 from tests.resource_server.issuer import AUDIENCE, TestIssuer
-from tests.resource_server.test_settings import documentation
 
 AppFactory = Callable[[], web.Application]
 

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from resource_server.settings import OPTIONS, Settings
 from shared.config import SettingError
+from tests.documentation import (
+    documentation,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-README = ROOT / "README.md"
 ROW = re.compile(r"^\| `(RESOURCE_[A-Z_]+)` \| (.+?) \| (.+?) \|$", re.MULTILINE)
-
-
-def documentation() -> str:
-    """The README, which documents every setting and the importable pieces."""
-    return README.read_text()
 
 
 def test_the_table_lists_every_setting_and_no_other() -> None:
