@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient
 from pytest_aiohttp import AiohttpClient
 
 from auth_server import Settings, create_app
-from auth_server.appkeys import CLIENTS, SETTINGS
+from auth_server.appkeys import CLIENTS, SETTINGS, USERS
 from auth_server.clients.policy import new_client
 
 AuthClient = TestClient[web.Request, web.Application]
@@ -74,3 +74,23 @@ def register_client(auth_client: AuthClient) -> RegisterClient:
 async def registered_client(register_client: RegisterClient) -> Registered:
     """A confidential client with client_credentials and scopes read and write."""
     return await register_client(scope=("read", "write"))
+
+
+REDIRECT_URI = "https://app.example/callback"
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+async def user_id(auth_client: AuthClient) -> str:
+    """Alice, a user who signs in with PASSWORD; her stable user id."""
+    return (await auth_client.app[USERS].create("alice", PASSWORD)).user_id
+
+
+@pytest.fixture
+async def web_client(register_client: RegisterClient) -> Registered:
+    """A confidential web app with the code flow, two redirect URIs and read and write."""
+    return await register_client(
+        name="Photo Printer",
+        redirect_uris=(REDIRECT_URI, "https://app.example/other"),
+        scope=("read", "write"),
+    )

@@ -14,6 +14,8 @@ from tests.auth_server.browser import Browser, pkce_pair, redirect_params
 from tests.auth_server.conftest import (
     DEFAULT_AUDIENCE,
     ISSUER,
+    PASSWORD,
+    REDIRECT_URI,
     AuthClient,
     Registered,
 )
@@ -68,12 +70,6 @@ async def post_token(
     response = await http.post(await token_endpoint(http), data=form, headers=headers)
     assert response.content_type == "application/json"
     return response.status, dict(response.headers), await response.json()
-
-
-REDIRECT_URI = "https://app.example/callback"
-
-
-PASSWORD = "correct horse battery"
 
 
 def authorize_query(client: Registered, challenge: str, **extra: str) -> dict[str, str]:

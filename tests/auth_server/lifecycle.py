@@ -9,8 +9,8 @@ from aiohttp import encode_basic_auth
 
 from auth_server.appkeys import USERS
 from tests.auth_server.browser import Browser
-from tests.auth_server.conftest import AuthClient, Registered
-from tests.auth_server.flows import PASSWORD, endpoint, post_token, redeem, sign_in_and_approve
+from tests.auth_server.conftest import PASSWORD, AuthClient, Registered
+from tests.auth_server.flows import endpoint, post_token, redeem, sign_in_and_approve
 
 
 def basic(client: Registered) -> dict[str, str]:

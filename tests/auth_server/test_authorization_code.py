@@ -4,33 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from auth_server.appkeys import USERS
 from tests.auth_server.browser import Browser, pkce_pair, redirect_params
-from tests.auth_server.conftest import ISSUER, AuthClient, RegisterClient, Registered
-from tests.auth_server.flows import (
+from tests.auth_server.conftest import (
+    ISSUER,
     PASSWORD,
     REDIRECT_URI,
-    authorize_query,
-    post_token,
-    redeem,
-    sign_in_and_approve,
-    verify,
+    AuthClient,
+    RegisterClient,
+    Registered,
 )
+from tests.auth_server.flows import authorize_query, post_token, redeem, sign_in_and_approve, verify
 
 pytestmark = pytest.mark.usefixtures("database_kind")
-
-
-@pytest.fixture
-async def user_id(auth_client: AuthClient) -> str:
-    user = await auth_client.app[USERS].create("alice", PASSWORD)
-    return user.user_id
-
-
-@pytest.fixture
-async def web_client(register_client: RegisterClient) -> Registered:
-    return await register_client(
-        name="Photo Printer", redirect_uris=(REDIRECT_URI,), scope=("read", "write")
-    )
 
 
 @pytest.mark.usefixtures("user_id")

@@ -6,31 +6,17 @@ import pytest
 
 from auth_server.appkeys import DATABASE, USERS
 from tests.auth_server.browser import Browser, pkce_pair, redirect_params
-from tests.auth_server.conftest import ISSUER, AuthClient, RegisterClient, Registered
-from tests.auth_server.flows import (
+from tests.auth_server.conftest import (
+    ISSUER,
     PASSWORD,
     REDIRECT_URI,
-    authorize_query,
-    post_token,
-    redeem,
-    sign_in_and_approve,
+    AuthClient,
+    RegisterClient,
+    Registered,
 )
+from tests.auth_server.flows import authorize_query, post_token, redeem, sign_in_and_approve
 
 pytestmark = pytest.mark.usefixtures("database_kind", "user_id")
-
-
-@pytest.fixture
-async def web_client(register_client: RegisterClient) -> Registered:
-    return await register_client(
-        name="Photo Printer",
-        redirect_uris=(REDIRECT_URI, "https://app.example/other"),
-        scope=("read", "write"),
-    )
-
-
-@pytest.fixture
-async def user_id(auth_client: AuthClient) -> str:
-    return (await auth_client.app[USERS].create("alice", PASSWORD)).user_id
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,8 @@ from pytest_aiohttp import AiohttpClient
 
 from auth_server import Settings, create_app
 from tests.auth_server.browser import pkce_pair
-from tests.auth_server.conftest import AuthClient, RegisterClient
-from tests.auth_server.flows import REDIRECT_URI, authorize_query
+from tests.auth_server.conftest import REDIRECT_URI, AuthClient, RegisterClient
+from tests.auth_server.flows import authorize_query
 
 REGISTRATION_TOKEN = "r" * 40
 

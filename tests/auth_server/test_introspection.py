@@ -7,9 +7,9 @@ import time
 import pytest
 
 from auth_server.appkeys import CLIENTS, DATABASE, USERS
-from tests.auth_server.conftest import ISSUER, AuthClient, RegisterClient, Registered
-from tests.auth_server.flows import REDIRECT_URI, refresh, signed, verify
-from tests.auth_server.lifecycle import client_token, create_user, introspect, post_as, user_tokens
+from tests.auth_server.conftest import ISSUER, REDIRECT_URI, AuthClient, RegisterClient, Registered
+from tests.auth_server.flows import refresh, signed, verify
+from tests.auth_server.lifecycle import client_token, introspect, post_as, user_tokens
 
 pytestmark = pytest.mark.usefixtures("database_kind")
 
@@ -17,19 +17,9 @@ INACTIVE = {"active": False}
 
 
 @pytest.fixture
-async def web_client(register_client: RegisterClient) -> Registered:
-    return await register_client(redirect_uris=(REDIRECT_URI,), scope=("read", "write"))
-
-
-@pytest.fixture
 async def resource_server(register_client: RegisterClient) -> Registered:
     """A resource server's client: registered with --introspect."""
     return await register_client(name="accounts API", introspect=True)
-
-
-@pytest.fixture
-async def user_id(auth_client: AuthClient) -> str:
-    return await create_user(auth_client)
 
 
 async def test_an_active_access_token_is_described_by_its_claims(

@@ -9,28 +9,11 @@ import pytest
 
 from auth_server.appkeys import DATABASE, USERS
 from tests.auth_server.browser import Browser
-from tests.auth_server.conftest import AuthClient, RegisterClient, Registered
-from tests.auth_server.flows import (
-    PASSWORD,
-    REDIRECT_URI,
-    redeem,
-    refresh,
-    sign_in_and_approve,
-    verify,
-)
+from tests.auth_server.conftest import REDIRECT_URI, AuthClient, RegisterClient, Registered
+from tests.auth_server.flows import redeem, refresh, sign_in_and_approve, verify
 from tests.auth_server.lifecycle import introspect
 
 pytestmark = pytest.mark.usefixtures("database_kind")
-
-
-@pytest.fixture
-async def user_id(auth_client: AuthClient) -> str:
-    return (await auth_client.app[USERS].create("alice", PASSWORD)).user_id
-
-
-@pytest.fixture
-async def web_client(register_client: RegisterClient) -> Registered:
-    return await register_client(redirect_uris=(REDIRECT_URI,), scope=("read", "write"))
 
 
 @pytest.fixture

@@ -11,14 +11,8 @@ from auth_server.appkeys import DATABASE, KEYRING
 from auth_server.pruning import prune_expired
 from auth_server.signing.jose import JwsSigner, generate_rsa_key
 from tests.auth_server.browser import Browser
-from tests.auth_server.conftest import ISSUER, AuthClient, RegisterClient, Registered
-from tests.auth_server.flows import (
-    REDIRECT_URI,
-    redeem,
-    refresh,
-    sign_in_and_approve,
-    signed,
-)
+from tests.auth_server.conftest import ISSUER, REDIRECT_URI, AuthClient, RegisterClient, Registered
+from tests.auth_server.flows import redeem, refresh, sign_in_and_approve, signed
 from tests.auth_server.lifecycle import (
     basic,
     client_token,
@@ -30,11 +24,6 @@ from tests.auth_server.lifecycle import (
 )
 
 pytestmark = pytest.mark.usefixtures("database_kind")
-
-
-@pytest.fixture
-async def web_client(register_client: RegisterClient) -> Registered:
-    return await register_client(redirect_uris=(REDIRECT_URI,), scope=("read", "write"))
 
 
 @pytest.fixture
