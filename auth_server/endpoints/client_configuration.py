@@ -8,10 +8,15 @@ import logging
 from aiohttp import web
 
 from auth_server.appkeys import CLIENTS, REGISTRATIONS, SERVER_SECRETS, SETTINGS
-from auth_server.bearer import bearer_token, invalid_token
 from auth_server.clients.metadata import InvalidClientMetadata, client_information
 from auth_server.clients.registry import Client
-from auth_server.endpoints.registration import configuration_uri, parse_request, read_metadata
+from auth_server.endpoints.registration import (
+    configuration_uri,
+    invalid_token,
+    parse_request,
+    presented_token,
+    read_metadata,
+)
 from shared.http import NO_STORE, json_response
 
 log = logging.getLogger(__name__)
@@ -20,7 +25,7 @@ log = logging.getLogger(__name__)
 async def _authorized(request: web.Request) -> tuple[Client, str]:
     """The client named in the path, if the request's token is its registration token."""
     issuer = request.app[SETTINGS].issuer
-    token = bearer_token(request, issuer)
+    token = presented_token(request, issuer)
     client_id = request.match_info["client_id"]
     owner = await request.app[REGISTRATIONS].client_id_of(token)
     client = await request.app[CLIENTS].get(client_id) if owner == client_id else None
