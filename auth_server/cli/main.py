@@ -16,34 +16,24 @@ from auth_server.settings import OPTIONS, Settings
 from auth_server.signin.users import UserPolicyError
 from auth_server.signing.keyring import KeyUnavailable
 from auth_server.storage import SecretMismatch, Storage, open_storage
-from shared.config import SettingError, add_flags
-from shared.db import Conflict, StorageUnavailable, redact_url
-from shared.logging import configure_logging
-from shared.serve import ServeOptions, fail, run
-
-MAX_WORKERS = 64
+from shared.cli import CommandFailed, run_command, serve_options, service_parser
+from shared.db import Conflict
+from shared.serve import run
 
 Command = Callable[[argparse.Namespace, Settings, Storage], Awaitable[int]]
 
 
-class CommandError(Exception):
+class CommandError(CommandFailed):
     """A command could not do what it was asked; the message says why."""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    settings = argparse.ArgumentParser(add_help=False)
-    add_flags(settings, OPTIONS)
-    parser = argparse.ArgumentParser(prog="auth-server", description="OAuth 2 authorization server")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    serve_cmd = commands.add_parser("serve", parents=[settings], help="run the server")
-    serve_cmd.add_argument(
-        "--workers", type=int, default=1, help="processes sharing the port (default 1)"
-    )
-    commands.add_parser("migrate", parents=[settings], help="create or upgrade the schema")
+    service = service_parser("auth-server", "OAuth 2 authorization server", OPTIONS)
+    commands, settings = service.commands, service.settings
     _client_parsers(commands.add_parser("client", help="manage clients"), settings)
     _user_parsers(commands.add_parser("user", help="manage users (resource owners)"), settings)
     add_key_parsers(commands, settings)
-    return parser
+    return service.parser
 
 
 def _user_parsers(parser: argparse.ArgumentParser, settings: argparse.ArgumentParser) -> None:
@@ -79,42 +69,20 @@ def _client_parsers(parser: argparse.ArgumentParser, settings: argparse.Argument
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        settings = Settings.from_env(flags=vars(args))
-    except SettingError as exc:
-        return fail(str(exc), 2)
-    if args.command == "serve" and not 1 <= args.workers <= MAX_WORKERS:
-        return fail(f"--workers: must be between 1 and {MAX_WORKERS}", 2)
-    level = settings.log_level if args.command == "serve" else "warning"
-    configure_logging(level, settings.log_format)
-    try:
-        if args.command == "serve":
-            # Imported here: the web application is most of the start-up time, and the other
-            # commands (client, user, keys) do not need it.
-            from auth_server.app import create_app
+    return run_command(build_parser(), argv, lambda flags: Settings.from_env(flags=flags), _run)
 
-            return run(create_app, settings, _serve_options(settings, args.workers))
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "serve":
+        # Imported here: the web application is most of the start-up time, and the other
+        # commands (client, user, keys) do not need it.
+        from auth_server.app import create_app
+
+        return run(create_app, settings, serve_options("auth-server", settings, args.workers))
+    try:
         return asyncio.run(_with_storage(settings, args, _COMMANDS[_command_name(args)]))
-    except SettingError as exc:
-        return fail(str(exc), 2)
-    except StorageUnavailable as exc:
-        return fail(f"cannot use the database {redact_url(settings.database_url)}: {exc}")
-    except (KeyUnavailable, SecretMismatch, CommandError) as exc:
-        return fail(str(exc))
-    except OSError as exc:
-        return fail(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}")
-
-
-def _serve_options(settings: Settings, workers: int) -> ServeOptions:
-    return ServeOptions(
-        name="auth-server",
-        host=settings.host,
-        port=settings.port,
-        workers=workers,
-        log_level=settings.log_level,
-        log_format=settings.log_format,
-    )
+    except (KeyUnavailable, SecretMismatch) as exc:
+        raise CommandFailed(str(exc)) from None
 
 
 def _command_name(args: argparse.Namespace) -> str:
