@@ -2,17 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
+from shared.config import is_scope_token
 from shared.errors import InvalidScope
-
-# RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
-_SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
-
-
-def is_scope_token(value: str) -> bool:
-    """True for one well-formed scope name."""
-    return _SCOPE_TOKEN.fullmatch(value) is not None
 
 
 def parse_scope(value: str | None) -> tuple[str, ...] | None:

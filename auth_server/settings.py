@@ -8,25 +8,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from auth_server.scopes import is_scope_token
 from auth_server.signing.jose import SIGNING_ALGORITHMS
-from shared.config import Option, Reader, SettingError, url_host
-from shared.logging import FORMATS, LEVELS
+from shared.config import Option, Reader, SettingError, service_options, url_host
 
 DAY = 86_400
 
 OPTIONS: tuple[Option, ...] = (
-    Option("AUTH_HOST", "listen address", "127.0.0.1"),
-    Option("AUTH_PORT", "listen port", "8000"),
+    *service_options("AUTH", 8000, "auth"),
     Option(
         "AUTH_ISSUER",
         "the `iss` of every token and the base of every endpoint URL",
         "http://{AUTH_HOST}:{AUTH_PORT}",
-    ),
-    Option(
-        "AUTH_DATABASE_URL",
-        "sqlite:///path/to/auth.db or postgresql://user:pass@host:port/db",
-        "sqlite:///var/auth.db",
     ),
     Option("AUTH_ACCESS_TOKEN_TTL", "access token lifetime, seconds", "900"),
     Option("AUTH_REFRESH_TOKEN_TTL", "refresh token lifetime, seconds", "2592000"),
@@ -68,8 +60,6 @@ OPTIONS: tuple[Option, ...] = (
         None,
         secret=True,
     ),
-    Option("AUTH_LOG_LEVEL", "debug, info, warning or error", "info"),
-    Option("AUTH_LOG_FORMAT", "text (for people) or json (one object per line)", "text"),
 )
 
 MIN_REGISTRATION_TOKEN_LENGTH = 32
@@ -132,7 +122,7 @@ class Settings:
             ),
             session_ttl=read.integer("AUTH_SESSION_TTL", 8 * 3600, low=60, high=30 * DAY),
             default_audience=read.url("AUTH_DEFAULT_AUDIENCE", "http://127.0.0.1:8001"),
-            scopes=_scopes(read),
+            scopes=read.scopes("AUTH_SCOPES", "read write"),
             jwks_max_age=jwks_max_age,
             key_publish_delay=publish_delay,
             key_rotation_interval=_rotation_interval(read, publish_delay),
@@ -141,31 +131,9 @@ class Settings:
             key_encryption_key=read.raw("AUTH_KEY_ENCRYPTION_KEY"),
             secret_pepper=read.raw("AUTH_SECRET_PEPPER"),
             registration_token=_registration_token(read),
-            log_level=_log_level(read),
-            log_format=_log_format(read),
+            log_level=read.log_level("AUTH"),
+            log_format=read.log_format("AUTH"),
         )
-
-
-def _scopes(read: Reader) -> tuple[str, ...]:
-    scopes = read.words("AUTH_SCOPES", "read write")
-    for scope in scopes:
-        if not is_scope_token(scope):
-            raise SettingError("AUTH_SCOPES", f"not a valid scope name: {scope!r}")
-    return scopes
-
-
-def _log_level(read: Reader) -> str:
-    level = read.text("AUTH_LOG_LEVEL", "info").lower()
-    if level not in LEVELS:
-        raise SettingError("AUTH_LOG_LEVEL", f"expected one of {', '.join(LEVELS)}")
-    return level
-
-
-def _log_format(read: Reader) -> str:
-    fmt = read.text("AUTH_LOG_FORMAT", "text").lower()
-    if fmt not in FORMATS:
-        raise SettingError("AUTH_LOG_FORMAT", f"expected one of {', '.join(FORMATS)}")
-    return fmt
 
 
 def _registration_token(read: Reader) -> str | None:

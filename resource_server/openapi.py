@@ -3,72 +3,44 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from resource_server.settings import Settings
+from shared.openapi import (
+    OPENAPI_VERSION,
+    Schema,
+    document_handler,
+    error_body,
+    header,
+    json_content,
+    ref,
+    request_id_header,
+    response,
+)
 
 PATH = "/openapi.json"
-OPENAPI_VERSION = "3.1.0"
-REF = "#/components"
-Schema = dict[str, Any]
-
-
-def _ref(kind: str, name: str) -> Schema:
-    return {"$ref": f"{REF}/{kind}/{name}"}
-
-
-def _json(schema: Schema) -> Schema:
-    return {"application/json": {"schema": schema}}
-
-
-def _response(description: str, content: Schema, **headers: Schema) -> Schema:
-    """A response that, like every answer, carries X-Request-ID."""
-    named = {"X-Request-ID": _ref("headers", "X-Request-ID"), **headers}
-    return {"description": description, "headers": named, "content": content}
-
-
-def _error(*codes: str) -> Schema:
-    """An RFC 6750 §3 / RFC 6749 §5.2 error body whose `error` is one of `codes`."""
-    return {
-        "type": "object",
-        "required": ["error"],
-        "properties": {
-            "error": {"type": "string", "enum": list(codes)},
-            "error_description": {"type": "string"},
-        },
-        "additionalProperties": False,
-    }
-
-
-def _header(description: str, schema: Schema, *, required: bool = True) -> Schema:
-    return {"description": description, "required": required, "schema": schema}
 
 
 def _headers() -> Schema:
     return {
-        "X-Request-ID": _header(
-            "The caller's X-Request-ID when short and plain, else a fresh one.",
-            {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$"},
-        ),
-        "WWW-Authenticate": _header(
+        "X-Request-ID": request_id_header(),
+        "WWW-Authenticate": header(
             'RFC 6750 §3 challenge: `Bearer realm="...", resource_metadata="..."`, plus'
             " `error`, `error_description` (and `scope` for insufficient_scope) once a token"
             " was presented.",
             {"type": "string", "pattern": "^Bearer "},
         ),
-        "WWW-Authenticate-IfMalformed": _header(
+        "WWW-Authenticate-IfMalformed": header(
             "As WWW-Authenticate, present when the Authorization header was malformed.",
             {"type": "string", "pattern": "^Bearer "},
             required=False,
         ),
-        "Cache-Control": _header("Never cached.", {"type": "string", "const": "no-store"}),
-        "Pragma": _header("Never cached (HTTP/1.0).", {"type": "string", "const": "no-cache"}),
-        "Retry-After": _header("Seconds to wait.", {"type": "string", "pattern": "^[0-9]+$"}),
+        "Cache-Control": header("Never cached.", {"type": "string", "const": "no-store"}),
+        "Pragma": header("Never cached (HTTP/1.0).", {"type": "string", "const": "no-cache"}),
+        "Retry-After": header("Seconds to wait.", {"type": "string", "pattern": "^[0-9]+$"}),
     }
 
 
@@ -134,37 +106,37 @@ def _metadata_properties(settings: Settings) -> Schema:
 
 def _responses() -> Schema:
     """The answers of the bearer check (RFC 6750 §3) and of the request-body limits."""
-    challenge = _ref("headers", "WWW-Authenticate")
-    no_store = {"Cache-Control": _ref("headers", "Cache-Control")}
+    challenge = ref("headers", "WWW-Authenticate")
+    no_store = {"Cache-Control": ref("headers", "Cache-Control")}
     return {
-        "BadRequest": _response(
+        "BadRequest": response(
             "`invalid_request`: an empty Bearer, two tokens, another scheme, a token in the"
             " query, or a body that is not a JSON object. A challenge comes with the first"
             " four.",
-            _json(_error("invalid_request")),
+            json_content(error_body("invalid_request")),
             **no_store,
-            **{"WWW-Authenticate": _ref("headers", "WWW-Authenticate-IfMalformed")},
+            **{"WWW-Authenticate": ref("headers", "WWW-Authenticate-IfMalformed")},
         ),
-        "Unauthorized": _response(
+        "Unauthorized": response(
             "No token (`unauthorized`, a challenge without `error`), or a bad, expired,"
             " revoked or oversized one (`invalid_token`).",
-            _json(_error("unauthorized", "invalid_token")),
+            json_content(error_body("unauthorized", "invalid_token")),
             **no_store,
             **{"WWW-Authenticate": challenge},
         ),
-        "Forbidden": _response(
+        "Forbidden": response(
             "`insufficient_scope`: the token lacks the scope this operation needs; the"
             ' challenge names it (`scope="..."`).',
-            _json(_error("insufficient_scope")),
+            json_content(error_body("insufficient_scope")),
             **no_store,
             **{"WWW-Authenticate": challenge},
         ),
-        "Unavailable": _response(
+        "Unavailable": response(
             "`temporarily_unavailable`: the issuer's keys are not loaded yet, or the database"
             " is unreachable.",
-            _json(_error("temporarily_unavailable")),
+            json_content(error_body("temporarily_unavailable")),
             **no_store,
-            **{"Retry-After": _ref("headers", "Retry-After")},
+            **{"Retry-After": ref("headers", "Retry-After")},
         ),
     }
 
@@ -173,23 +145,23 @@ def _protected(success: Schema, *extra: tuple[str, Schema]) -> Schema:
     """The responses of an operation behind the bearer check and a scope requirement."""
     return {
         "200": success,
-        "400": _ref("responses", "BadRequest"),
-        "401": _ref("responses", "Unauthorized"),
-        "403": _ref("responses", "Forbidden"),
+        "400": ref("responses", "BadRequest"),
+        "401": ref("responses", "Unauthorized"),
+        "403": ref("responses", "Forbidden"),
         **dict(extra),
-        "503": _ref("responses", "Unavailable"),
+        "503": ref("responses", "Unavailable"),
     }
 
 
 def _account_paths() -> Schema:
     no_store = {
-        "Cache-Control": _ref("headers", "Cache-Control"),
-        "Pragma": _ref("headers", "Pragma"),
+        "Cache-Control": ref("headers", "Cache-Control"),
+        "Pragma": ref("headers", "Pragma"),
     }
-    account = _response(
-        "The token subject's account.", _json(_ref("schemas", "Account")), **no_store
+    account = response(
+        "The token subject's account.", json_content(ref("schemas", "Account")), **no_store
     )
-    body_error = _json(_error("invalid_request"))
+    body_error = json_content(error_body("invalid_request"))
     return {
         "get": {
             "operationId": "getAccount",
@@ -204,12 +176,12 @@ def _account_paths() -> Schema:
             "requestBody": {
                 "required": True,
                 "description": "The JSON object to store as `data`, at most 16,384 bytes.",
-                "content": _json({"type": "object"}),
+                "content": json_content({"type": "object"}),
             },
             "responses": _protected(
                 account,
-                ("408", _response("The body did not arrive within 10 s.", body_error)),
-                ("413", _response("The body is over 16,384 bytes; nothing stored.", body_error)),
+                ("408", response("The body did not arrive within 10 s.", body_error)),
+                ("413", response("The body is over 16,384 bytes; nothing stored.", body_error)),
             ),
         },
     }
@@ -222,38 +194,38 @@ def _public_get(operation_id: str, summary: str, responses: Schema) -> Schema:
 
 
 def _public_paths(settings: Settings) -> Schema:
-    cached = {"Cache-Control": _header("Cacheable.", {"type": "string"})}
-    metadata = _json(_ref("schemas", "ProtectedResourceMetadata"))
-    readiness = _json(_ref("schemas", "Readiness"))
+    cached = {"Cache-Control": header("Cacheable.", {"type": "string"})}
+    metadata = json_content(ref("schemas", "ProtectedResourceMetadata"))
+    readiness = json_content(ref("schemas", "Readiness"))
     text = {"text/plain": {"schema": {"type": "string"}}}
     return {
         settings.metadata_path: _public_get(
             "getProtectedResourceMetadata",
             "RFC 9728 protected resource metadata.",
-            {"200": _response("The metadata.", metadata, **cached)},
+            {"200": response("The metadata.", metadata, **cached)},
         ),
         "/healthz": _public_get(
             "getHealth",
             "The process is alive.",
-            {"200": _response("Alive.", _json(_ref("schemas", "Health")))},
+            {"200": response("Alive.", json_content(ref("schemas", "Health")))},
         ),
         "/readyz": _public_get(
             "getReadiness",
             "The issuer's keys are held and the database answers.",
             {
-                "200": _response("Ready.", readiness),
-                "503": _response("Not ready (or stopping): `problems` says why.", readiness),
+                "200": response("Ready.", readiness),
+                "503": response("Not ready (or stopping): `problems` says why.", readiness),
             },
         ),
         "/metrics": _public_get(
             "getMetrics",
             "Prometheus metrics (text exposition format).",
-            {"200": _response("The metrics.", text)},
+            {"200": response("The metrics.", text)},
         ),
         PATH: _public_get(
             "getOpenApiDocument",
             "This document.",
-            {"200": _response("OpenAPI 3.1.", _json({"type": "object"}))},
+            {"200": response("OpenAPI 3.1.", json_content({"type": "object"}))},
         ),
     }
 
@@ -290,9 +262,4 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
 
 def openapi_handler(settings: Settings) -> Handler:
     """`GET /openapi.json`, its body rendered once."""
-    body = json.dumps(openapi_document(settings), separators=(",", ":")).encode()
-
-    async def handler(request: web.Request) -> web.StreamResponse:
-        return web.Response(body=body, content_type="application/json")
-
-    return handler
+    return document_handler(openapi_document(settings))

@@ -7,8 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from shared.config import Option, Reader, SettingError, check_url, url_host
-from shared.logging import FORMATS, LEVELS
+from shared.config import Option, Reader, SettingError, check_url, service_options, url_host
 
 DAY = 86_400
 # RFC 8725 §3.1: asymmetric algorithms only; never `none`, never HMAC.
@@ -19,8 +18,7 @@ SUPPORTED_ALGORITHMS = frozenset(
 METADATA_PATH = "/.well-known/oauth-protected-resource"
 
 OPTIONS: tuple[Option, ...] = (
-    Option("RESOURCE_HOST", "listen address", "127.0.0.1"),
-    Option("RESOURCE_PORT", "listen port", "8001"),
+    *service_options("RESOURCE", 8001, "resource"),
     Option(
         "RESOURCE_IDENTIFIER",
         "the audience this server accepts, and its RFC 9728 `resource`",
@@ -28,11 +26,6 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("RESOURCE_ISSUER", "the one issuer it trusts", "http://127.0.0.1:8000"),
     Option("RESOURCE_JWKS_URI", "where to fetch keys", "taken from the issuer's metadata"),
-    Option(
-        "RESOURCE_DATABASE_URL",
-        "sqlite:///path/to/resource.db or postgresql://user:pass@host:port/db",
-        "sqlite:///var/resource.db",
-    ),
     Option("RESOURCE_LEEWAY", "seconds of clock skew allowed on `exp`/`nbf`/`iat`", "30"),
     Option("RESOURCE_ALGORITHMS", "accepted `alg` values, comma-separated", "RS256"),
     Option(
@@ -54,8 +47,6 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("RESOURCE_CLIENT_ID", "this server's client at the issuer, to read the feed", None),
     Option("RESOURCE_CLIENT_SECRET", "that client's secret", None, secret=True),
-    Option("RESOURCE_LOG_LEVEL", "debug, info, warning or error", "info"),
-    Option("RESOURCE_LOG_FORMAT", "text (for people) or json (one object per line)", "text"),
 )
 
 
@@ -110,15 +101,15 @@ class Settings:
             leeway=read.integer("RESOURCE_LEEWAY", 30, low=0, high=600),
             algorithms=_algorithms(read),
             jwks_cooldown=read.integer("RESOURCE_JWKS_COOLDOWN", 30, low=1, high=DAY),
-            scopes=_scopes(read),
+            scopes=read.scopes("RESOURCE_SCOPES", "read write"),
             revocation_poll_interval=read.integer(
                 "RESOURCE_REVOCATION_POLL_INTERVAL", 0, low=0, high=3600
             ),
-            account_cache=_switch(read, "RESOURCE_ACCOUNT_CACHE", default="on"),
+            account_cache=read.choice("RESOURCE_ACCOUNT_CACHE", "on", ("on", "off")) == "on",
             client_id=read.raw("RESOURCE_CLIENT_ID"),
             client_secret=read.raw("RESOURCE_CLIENT_SECRET"),
-            log_level=_log_level(read),
-            log_format=_log_format(read),
+            log_level=read.log_level("RESOURCE"),
+            log_format=read.log_format("RESOURCE"),
         )
         _check_revocation(settings)
         return settings
@@ -131,40 +122,6 @@ def _algorithms(read: Reader) -> tuple[str, ...]:
             allowed = ", ".join(sorted(SUPPORTED_ALGORITHMS))
             raise SettingError("RESOURCE_ALGORITHMS", f"{alg!r} is not one of {allowed}")
     return algorithms
-
-
-def is_scope_token(value: str) -> bool:
-    """RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )."""
-    return bool(value) and all(c == "!" or "#" <= c <= "[" or "]" <= c <= "~" for c in value)
-
-
-def _scopes(read: Reader) -> tuple[str, ...]:
-    scopes = read.words("RESOURCE_SCOPES", "read write")
-    for scope in scopes:
-        if not is_scope_token(scope):
-            raise SettingError("RESOURCE_SCOPES", f"not a valid scope name: {scope!r}")
-    return scopes
-
-
-def _switch(read: Reader, name: str, *, default: str) -> bool:
-    value = read.text(name, default).strip().lower()
-    if value not in ("on", "off"):
-        raise SettingError(name, f"expected on or off, got {value!r}")
-    return value == "on"
-
-
-def _log_level(read: Reader) -> str:
-    level = read.text("RESOURCE_LOG_LEVEL", "info").lower()
-    if level not in LEVELS:
-        raise SettingError("RESOURCE_LOG_LEVEL", f"expected one of {', '.join(LEVELS)}")
-    return level
-
-
-def _log_format(read: Reader) -> str:
-    fmt = read.text("RESOURCE_LOG_FORMAT", "text").lower()
-    if fmt not in FORMATS:
-        raise SettingError("RESOURCE_LOG_FORMAT", f"expected one of {', '.join(FORMATS)}")
-    return fmt
 
 
 def _check_revocation(settings: Settings) -> None:

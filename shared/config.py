@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from shared.db import check_database_url
+from shared.logging import FORMATS, LEVELS
+
+# RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+_SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
 
 
 class SettingError(Exception):
@@ -32,6 +37,26 @@ class Option:
     def flag(self) -> str:
         """`AUTH_ACCESS_TOKEN_TTL` -> `--access-token-ttl`."""
         return "--" + self.env.split("_", 1)[1].lower().replace("_", "-")
+
+
+def service_options(prefix: str, port: int, database: str) -> tuple[Option, ...]:
+    """The settings every service has: where it listens, its database, its logs."""
+    return (
+        Option(f"{prefix}_HOST", "listen address", "127.0.0.1"),
+        Option(f"{prefix}_PORT", "listen port", str(port)),
+        Option(
+            f"{prefix}_DATABASE_URL",
+            f"sqlite:///path/to/{database}.db or postgresql://user:pass@host:port/db",
+            f"sqlite:///var/{database}.db",
+        ),
+        Option(f"{prefix}_LOG_LEVEL", "debug, info, warning or error", "info"),
+        Option(f"{prefix}_LOG_FORMAT", "text (for people) or json (one object per line)", "text"),
+    )
+
+
+def is_scope_token(value: str) -> bool:
+    """RFC 6749 §3.3: one well-formed scope name."""
+    return _SCOPE_TOKEN.fullmatch(value) is not None
 
 
 def add_flags(parser: argparse.ArgumentParser, options: tuple[Option, ...]) -> None:
@@ -97,6 +122,27 @@ class Reader:
             return check_database_url(value)
         except ValueError as exc:
             raise SettingError(name, str(exc)) from None
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        """One of `choices`, case-insensitively."""
+        value = self.text(name, default).strip().lower()
+        if value not in choices:
+            raise SettingError(name, f"expected one of {', '.join(choices)}, got {value!r}")
+        return value
+
+    def log_level(self, prefix: str) -> str:
+        return self.choice(f"{prefix}_LOG_LEVEL", "info", LEVELS)
+
+    def log_format(self, prefix: str) -> str:
+        return self.choice(f"{prefix}_LOG_FORMAT", "text", FORMATS)
+
+    def scopes(self, name: str, default: str) -> tuple[str, ...]:
+        """Scope names (RFC 6749 §3.3), space- or comma-separated."""
+        scopes = self.words(name, default)
+        for scope in scopes:
+            if not is_scope_token(scope):
+                raise SettingError(name, f"not a valid scope name: {scope!r}")
+        return scopes
 
     def words(self, name: str, default: str) -> tuple[str, ...]:
         value = self.text(name, default)

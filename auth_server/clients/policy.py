@@ -14,7 +14,7 @@ from auth_server.clients.registry import (
     REFRESH_TOKEN,
     NewClient,
 )
-from auth_server.scopes import is_scope_token
+from shared.config import is_scope_token
 
 MAX_NAME_LENGTH = 200
 DEFAULT_SCOPE = ("read",)

@@ -3,10 +3,8 @@ rendered at `GET /openapi.json`."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from auth_server.endpoints.metadata import (
@@ -18,7 +16,7 @@ from auth_server.endpoints.metadata import (
     TOKEN_PATH,
 )
 from auth_server.openapi.authorize import authorize_path, page_headers
-from auth_server.openapi.common import Schema, headers
+from auth_server.openapi.common import headers
 from auth_server.openapi.discovery import (
     OPENAPI_PATH,
     discovery_paths,
@@ -42,11 +40,11 @@ from auth_server.openapi.registration import (
 )
 from auth_server.openapi.token import grant_parameters, token_path, token_response
 from auth_server.settings import Settings
+from shared.openapi import OPENAPI_VERSION, Schema, document_handler
 
 __all__ = ["PATH", "openapi_document", "openapi_handler"]
 
 PATH = OPENAPI_PATH
-OPENAPI_VERSION = "3.1.0"
 
 
 def _paths(settings: Settings) -> Schema:
@@ -127,9 +125,4 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
 
 def openapi_handler(settings: Settings) -> Handler:
     """`GET /openapi.json`, its body rendered once."""
-    body = json.dumps(openapi_document(settings), separators=(",", ":")).encode()
-
-    async def handler(request: web.Request) -> web.StreamResponse:
-        return web.Response(body=body, content_type="application/json")
-
-    return handler
+    return document_handler(openapi_document(settings))

@@ -3,18 +3,11 @@
 
 from __future__ import annotations
 
-from auth_server.openapi.common import (
-    HTML,
-    Schema,
-    error_response,
-    form_body,
-    ref,
-    response,
-    unavailable,
-)
+from auth_server.openapi.common import HTML, error_response, form_body, unavailable
 from auth_server.openapi.token import RESOURCE, SCOPE
 from auth_server.signin.pages import BROWSER_COOKIE
 from auth_server.signin.sessions import SESSION_COOKIE
+from shared.openapi import Schema, ref, response
 
 
 def _query(name: str, schema: Schema, description: str, *, required: bool = False) -> Schema:

@@ -3,44 +3,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from shared.openapi import (
+    Schema,
+    error_body,
+    header,
+    json_content,
+    ref,
+    request_id_header,
+    response,
+)
 
-Schema = dict[str, Any]
 FORM = "application/x-www-form-urlencoded"
 HTML = "text/html"
-
-
-def ref(kind: str, name: str) -> Schema:
-    """A reference into `components`."""
-    return {"$ref": f"#/components/{kind}/{name}"}
-
-
-def json_content(schema: Schema) -> Schema:
-    return {"application/json": {"schema": schema}}
-
-
-def response(description: str, content: Schema | None = None, **headers: Schema) -> Schema:
-    """A response that, like every answer, carries X-Request-ID."""
-    answer: Schema = {
-        "description": description,
-        "headers": {"X-Request-ID": ref("headers", "X-Request-ID"), **headers},
-    }
-    if content is not None:
-        answer["content"] = content
-    return answer
-
-
-def error_body(*codes: str) -> Schema:
-    """RFC 6749 §5.2: `{"error", "error_description"?}`, `error` one of `codes`."""
-    return {
-        "type": "object",
-        "required": ["error"],
-        "properties": {
-            "error": {"type": "string", "enum": list(codes)},
-            "error_description": {"type": "string"},
-        },
-        "additionalProperties": False,
-    }
 
 
 def error_response(description: str, *codes: str, **headers: Schema) -> Schema:
@@ -61,41 +35,34 @@ def form_body(schema: Schema, *, required: bool = True, arrays: tuple[str, ...] 
     return {"required": required, "content": {FORM: media}}
 
 
-def _header(description: str, schema: Schema, *, required: bool = True) -> Schema:
-    return {"description": description, "required": required, "schema": schema}
-
-
 def headers() -> Schema:
     """Headers that several responses carry."""
     digits = {"type": "string", "pattern": "^[0-9]+$"}
     return {
-        "X-Request-ID": _header(
-            "The caller's X-Request-ID when short and plain, else a fresh one.",
-            {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$"},
-        ),
-        "NoStore": _header("Never cached.", {"type": "string", "const": "no-store"}),
-        "Pragma": _header("Never cached (HTTP/1.0).", {"type": "string", "const": "no-cache"}),
-        "Retry-After": _header("Seconds to wait before trying again.", digits),
-        "BasicChallenge": _header(
+        "X-Request-ID": request_id_header(),
+        "NoStore": header("Never cached.", {"type": "string", "const": "no-store"}),
+        "Pragma": header("Never cached (HTTP/1.0).", {"type": "string", "const": "no-cache"}),
+        "Retry-After": header("Seconds to wait before trying again.", digits),
+        "BasicChallenge": header(
             'RFC 6749 §5.2: `Basic realm="ISSUER", charset="UTF-8"`, sent when the client'
             " tried HTTP Basic.",
             {"type": "string", "pattern": "^Basic realm="},
         ),
-        "BasicChallengeIfTried": _header(
+        "BasicChallengeIfTried": header(
             "As BasicChallenge, present only when the client tried HTTP Basic.",
             {"type": "string", "pattern": "^Basic realm="},
             required=False,
         ),
-        "BearerChallenge": _header(
+        "BearerChallenge": header(
             'RFC 6750 §3: `Bearer realm="ISSUER"`, with `error` once a token was presented.',
             {"type": "string", "pattern": "^Bearer realm="},
         ),
-        "BearerChallengeIfMalformed": _header(
+        "BearerChallengeIfMalformed": header(
             "As BearerChallenge, present when the Authorization header itself was malformed.",
             {"type": "string", "pattern": "^Bearer realm="},
             required=False,
         ),
-        "Allow": _header("The methods the endpoint serves.", {"type": "string"}),
+        "Allow": header("The methods the endpoint serves.", {"type": "string"}),
     }
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from auth_server.endpoints.metadata import JWKS_PATH, PATH, build_metadata
-from auth_server.openapi.common import Schema, json_content, response
 from auth_server.settings import Settings
+from shared.openapi import Schema, json_content, response
 
 OPENAPI_PATH = "/openapi.json"
 METADATA_MAX_AGE = 300

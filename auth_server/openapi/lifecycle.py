@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from auth_server.openapi.common import (
-    Schema,
     client_parameters,
     error_response,
     form_body,
     form_errors,
-    json_content,
     no_store,
-    ref,
-    response,
     unavailable,
 )
+from shared.openapi import Schema, json_content, ref, response
 
 TOKEN_FORM = {
     "type": "object",

@@ -6,17 +6,9 @@ from __future__ import annotations
 from auth_server.clients.metadata import MAX_REDIRECT_URIS, MAX_URI_LENGTH
 from auth_server.clients.policy import MAX_NAME_LENGTH
 from auth_server.clients.registry import AUTH_METHODS
-from auth_server.openapi.common import (
-    Schema,
-    error_response,
-    json_content,
-    limits,
-    no_store,
-    ref,
-    response,
-    unavailable,
-)
+from auth_server.openapi.common import error_response, limits, no_store, unavailable
 from auth_server.openapi.token import SCOPE, grant_parameters
+from shared.openapi import Schema, json_content, ref, response
 
 
 def client_metadata() -> Schema:

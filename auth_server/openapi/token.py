@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from auth_server.clients.registry import AUTHORIZATION_CODE, CLIENT_CREDENTIALS, REFRESH_TOKEN
 from auth_server.openapi.common import (
-    Schema,
     client_parameters,
     error_response,
     form_body,
     form_errors,
-    json_content,
     no_store,
-    ref,
-    response,
 )
+from shared.openapi import Schema, json_content, ref, response
 
 SCOPE = {"type": "string", "description": "Space-separated scope names (RFC 6749 §3.3)."}
 RESOURCE = {
