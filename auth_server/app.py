@@ -20,6 +20,7 @@ from auth_server.appkeys import (
     REVOKED,
     SERVER_SECRETS,
     SETTINGS,
+    STORAGE,
     TOKEN_LOOKUP,
     TOKENS_ISSUED,
     USERS,
@@ -44,10 +45,7 @@ from auth_server.storage import Storage, open_storage
 from auth_server.tokens.issuer import AccessTokenIssuer
 from auth_server.tokens.lookup import TokenLookup
 from shared.background import in_background
-from shared.http import error_middleware
-from shared.metrics import Metrics, metrics_middleware, pool_sampler
-from shared.request_context import request_id_middleware
-from shared.serve import LIFECYCLE, Lifecycle
+from shared.service import pool_metrics, service_app
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -55,34 +53,36 @@ MAX_BODY_BYTES = 64 * 1024
 def create_app(settings: Settings | None = None) -> web.Application:
     """The authorization server; storage opens when the app starts."""
     settings = settings or Settings.from_env()
-    metrics = Metrics()
-    app = web.Application(
-        middlewares=[request_id_middleware, metrics_middleware(metrics), error_middleware],
-        client_max_size=MAX_BODY_BYTES,
-    )
+    app, metrics = service_app(MAX_BODY_BYTES)
     app[SETTINGS] = settings
     app[METRICS] = metrics
     app[TOKENS_ISSUED] = metrics.counter(
         "oauth_tokens_issued_total", "Access tokens issued, by grant type.", ["grant_type"]
     )
-    app[LIFECYCLE] = Lifecycle()
     app[CLIENT_THROTTLE] = ClientAuthThrottle()
     app[KEYRING] = KeyRing()
-    app.cleanup_ctx.append(storage)
-    app.cleanup_ctx.append(pruning)
-    app.cleanup_ctx.append(key_maintenance)
+    # One cleanup context per resource, opened in this order and closed in reverse.
+    app.cleanup_ctx.extend(
+        [
+            database,
+            signing_keys,
+            client_cache,
+            pool_metrics(METRICS, DATABASE),
+            pruning,
+            key_maintenance,
+        ]
+    )
     add_routes(app)
     return app
 
 
-async def storage(app: web.Application) -> AsyncIterator[None]:
-    """Open and migrate the database, load the keys, install the grants; close on exit."""
+async def database(app: web.Application) -> AsyncIterator[None]:
+    """Open and migrate the database, check the server secrets, and put the repositories
+    and the sign-in flow over it; close it on exit."""
     settings = app[SETTINGS]
     opened = await open_storage(settings)
-    tokens = AccessTokenIssuer(settings.issuer, settings.access_token_ttl, app[KEYRING])
     try:
-        await opened.keys.ensure_current(settings.signing_alg)
-        await app[KEYRING].load(opened.keys)
+        app[STORAGE] = opened
         app[DATABASE] = opened.database
         app[SERVER_SECRETS] = opened.server_secrets
         app[CLIENTS] = opened.clients
@@ -90,11 +90,6 @@ async def storage(app: web.Application) -> AsyncIterator[None]:
         app[REFRESH_TOKENS] = opened.refresh_tokens
         app[REVOKED] = opened.revoked
         app[REGISTRATIONS] = opened.registrations
-        app[TOKEN_LOOKUP] = TokenLookup(
-            settings.issuer, app[KEYRING], opened.refresh_tokens, opened.revoked, opened.clients
-        )
-        grants = install_grants(settings, opened, tokens)
-        app[GRANTS] = {grant.grant_type: grant for grant in grants}
         app[AUTHORIZATION_FLOW] = AuthorizationFlow(
             issuer=settings.issuer,
             secure_cookies=settings.secure_cookies,
@@ -105,16 +100,36 @@ async def storage(app: web.Application) -> AsyncIterator[None]:
             throttle=opened.throttle,
             csrf=Csrf(opened.server_secrets, secure=settings.secure_cookies),
         )
+        yield
+    finally:
+        await opened.database.close()
+
+
+async def signing_keys(app: web.Application) -> AsyncIterator[None]:
+    """Make sure a key signs now and load the key ring; install what signs with it (the
+    grants) and what reads its tokens back (introspection's lookup)."""
+    settings, storage = app[SETTINGS], app[STORAGE]
+    await storage.keys.ensure_current(settings.signing_alg)
+    await app[KEYRING].load(storage.keys)
+    tokens = AccessTokenIssuer(settings.issuer, settings.access_token_ttl, app[KEYRING])
+    try:
+        app[TOKEN_LOOKUP] = TokenLookup(
+            settings.issuer, app[KEYRING], storage.refresh_tokens, storage.revoked, storage.clients
+        )
+        grants = install_grants(settings, storage, tokens)
+        app[GRANTS] = {grant.grant_type: grant for grant in grants}
         app[METADATA] = render(build_metadata(settings, [g.grant_type for g in grants]))
-        app[METRICS].watch_cache("clients", lambda: opened.clients.cache)
-        async with (
-            pool_sampler(app[METRICS], opened.database),
-            client_caching(opened.database, opened.clients),
-        ):
-            yield
+        yield
     finally:
         tokens.close()
-        await opened.database.close()
+
+
+async def client_cache(app: web.Application) -> AsyncIterator[None]:
+    """Clients kept in memory while the database tells of their changes."""
+    clients = app[CLIENTS]
+    app[METRICS].watch_cache("clients", lambda: clients.cache)
+    async with client_caching(app[DATABASE], clients):
+        yield
 
 
 async def pruning(app: web.Application) -> AsyncIterator[None]:

@@ -14,6 +14,7 @@ from auth_server.signin.flow import AuthorizationFlow
 from auth_server.signin.users import UserRepository
 from auth_server.signing.keyring import KeyRing
 from auth_server.signing.server_secrets import ServerSecrets
+from auth_server.storage import Storage
 from auth_server.tokens.lookup import TokenLookup
 from auth_server.tokens.refresh import RefreshTokens
 from auth_server.tokens.revocations import RevokedAccessTokens
@@ -23,6 +24,7 @@ from shared.metrics import Metrics
 SETTINGS = web.AppKey("settings", Settings)
 KEYRING = web.AppKey("keyring", KeyRing)
 DATABASE = web.AppKey("database", Database)
+STORAGE = web.AppKey("storage", Storage)
 SERVER_SECRETS = web.AppKey("server_secrets", ServerSecrets)
 CLIENTS = web.AppKey("clients", ClientRepository)
 GRANTS: web.AppKey[dict[str, Grant]] = web.AppKey("grants")
