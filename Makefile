@@ -59,7 +59,7 @@ bench: venv wrk
 fuzz: venv
 	@for database in sqlite postgresql; do \
 		FUZZ_DATABASE=$$database FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-2000} \
-			$(BIN)/pytest -q tests/test_fuzz.py || exit 1; \
+			$(BIN)/pytest -q tests/fuzz/ || exit 1; \
 	done
 
 # Re-pin every dependency after changing pyproject.toml.
