@@ -57,3 +57,10 @@ def section(markdown: str, title: str) -> str:
     start = markdown.index(f"\n## {title}\n")
     end = markdown.find("\n## ", start + 1)
     return markdown[start : None if end < 0 else end]
+
+
+def walkthrough() -> str:
+    """The README's quick-start walkthrough: its shell block that begins at step 1."""
+    blocks = re.findall(r"^```sh\n(.*?)^```", README.read_text(), re.MULTILINE | re.DOTALL)
+    (block,) = [str(block) for block in blocks if block.startswith("# 1.")]
+    return block
