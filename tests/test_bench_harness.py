@@ -9,15 +9,16 @@ import pytest
 
 from devtools.bench.ceilings import CryptoCeilings
 from devtools.bench.report import (
-    README_END,
-    README_START,
+    TABLE_END,
+    TABLE_START,
     Machine,
-    quote_in_readme,
+    quote_in_page,
     render_markdown,
     render_text,
 )
 from devtools.bench.targets import Measurement, against_naive, evaluate
 from devtools.bench.wrk import Load, WrkResult, parse_output, render_script
+from tests.documentation import page
 
 WRK_STDOUT = """\
 Running 5s test @ http://127.0.0.1:41234/hello
@@ -151,18 +152,18 @@ def test_fresh_tokens_are_compared_with_naive_decoding_when_both_ran() -> None:
     assert rows[-1].met is None
 
 
-def test_a_whole_run_quotes_its_table_between_the_readme_markers(tmp_path: Path) -> None:
-    readme = tmp_path / "README.md"
-    readme.write_text(f"# Title\n\n{README_START}\nold table\n{README_END}\n\n## Next\n")
-    assert quote_in_readme(readme, "| new | table |\n")
-    assert quote_in_readme(readme, "| newer | table |\n")  # again: replaced, not added
-    text = readme.read_text()
+def test_a_whole_run_quotes_its_table_between_the_page_markers(tmp_path: Path) -> None:
+    page = tmp_path / "benchmarks.md"
+    page.write_text(f"# Title\n\n{TABLE_START}\nold table\n{TABLE_END}\n\n## Next\n")
+    assert quote_in_page(page, "| new | table |\n")
+    assert quote_in_page(page, "| newer | table |\n")  # again: replaced, not added
+    text = page.read_text()
     assert "old table" not in text
     assert "| new |" not in text
-    assert f"{README_START}\n| newer | table |\n{README_END}\n\n## Next\n" in text
+    assert f"{TABLE_START}\n| newer | table |\n{TABLE_END}\n\n## Next\n" in text
     unmarked = tmp_path / "OTHER.md"
     unmarked.write_text("no markers\n")
-    assert not quote_in_readme(unmarked, "| t |\n")
+    assert not quote_in_page(unmarked, "| t |\n")
     assert unmarked.read_text() == "no markers\n"
 
 
@@ -179,3 +180,9 @@ def test_ratios_use_the_higher_of_two_ceiling_readings() -> None:
     assert CryptoCeilings(900, 41_000).best_of(CryptoCeilings(1_000, 40_000)) == CryptoCeilings(
         1_000, 41_000
     )
+
+
+def test_the_benchmarks_page_has_the_markers_a_whole_run_writes_between() -> None:
+    text = page("benchmarks")
+    assert text.count(TABLE_START) == text.count(TABLE_END) == 1
+    assert text.index(TABLE_START) < text.index(TABLE_END)

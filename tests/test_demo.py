@@ -1,8 +1,10 @@
-"""`make run`'s walkthrough works pasted as is, and Ctrl-C stops both services."""
+"""`make run`'s walkthrough is the README's, its commands work pasted as is (the README's run
+verbatim, the demo's credentials in its placeholders), and Ctrl-C stops both services."""
 
 from __future__ import annotations
 
 import json
+import re
 import signal
 import socket
 import subprocess
@@ -10,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+from tests.documentation import walkthrough
 from tests.services import ROOT, free_port
 
 
@@ -27,33 +30,57 @@ def read_walkthrough(demo: subprocess.Popen[str]) -> str:
     raise AssertionError("no walkthrough")
 
 
+def commands(script: str) -> list[str]:
+    """The lines of a shell script that do something: no comments, no blank lines."""
+    return [line for line in script.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def readme_commands(printed: str, auth_port: int, resource_port: int) -> str:
+    """The README's walkthrough with the demo's credentials and ports in its placeholders."""
+    full, read_only = re.findall(r"-u '([^']+)'", printed)
+    return (
+        walkthrough()
+        .replace("'RO_ID:RO_SECRET'", f"'{read_only}'")
+        .replace("'ID:SECRET'", f"'{full}'")
+        .replace("http://127.0.0.1:8000", f"http://127.0.0.1:{auth_port}")
+        .replace("http://127.0.0.1:8001", f"http://127.0.0.1:{resource_port}")
+    )
+
+
+def run_walkthrough(script: str) -> None:
+    """Run the walkthrough in bash and check what each step answered."""
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    read, stored, refused = result.stdout.strip().splitlines()
+    assert json.loads(read)["data"] == {}
+    assert json.loads(read)["scope"] == "read write"
+    assert json.loads(stored)["data"] == {"nickname": "demo"}
+    assert refused.endswith("HTTP 403")
+    assert json.loads(refused.removesuffix(" HTTP 403"))["error"] == "insufficient_scope"
+
+
 def listening(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-def test_the_printed_walkthrough_works_pasted_as_is(tmp_path: Path) -> None:
+def test_the_printed_and_documented_walkthrough_works_pasted_as_is(tmp_path: Path) -> None:
     auth_port, resource_port = free_port(), free_port()
     command = [sys.executable, "-m", "devtools.run_demo", "--var", str(tmp_path)]
     ports = ["--auth-port", str(auth_port), "--resource-port", str(resource_port)]
     demo = subprocess.Popen([*command, *ports], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         text = read_walkthrough(demo)
-        script = text[text.index("# 1.") : text.index("Signing in users")]
-        result = subprocess.run(
-            ["bash", "-euo", "pipefail", "-c", script],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr
-        read, stored, refused = result.stdout.strip().splitlines()
-        assert json.loads(read)["data"] == {}
-        assert json.loads(read)["scope"] == "read write"
-        assert json.loads(stored)["data"] == {"nickname": "demo"}
-        assert refused.endswith("HTTP 403")
-        assert json.loads(refused.removesuffix(" HTTP 403"))["error"] == "insufficient_scope"
+        printed = text[text.index("# 1.") : text.index("Signing in users")]
+        documented = readme_commands(printed, auth_port, resource_port)
+        assert commands(documented) == commands(printed)  # so running one runs both
+        run_walkthrough(documented)
     finally:
         demo.send_signal(signal.SIGINT)
         status = demo.wait(timeout=60)

@@ -23,8 +23,7 @@ from devtools.bench.services import ROOT, ServiceFailed, Supervisor, python_env
 from devtools.bench.targets import FRESH_TOKENS, TOKEN, against_naive, evaluate
 
 RESULTS = ROOT / "bench" / "results"
-TABLE = ROOT / "bench" / "README_table.md"
-README = ROOT / "README.md"
+PAGE = ROOT / "docs" / "benchmarks.md"
 
 
 def parse(argv: Sequence[str] | None) -> Options:
@@ -123,7 +122,7 @@ def report(runner: Runner, crypto: CryptoCeilings, started: float, before: Machi
 def main(argv: Sequence[str] | None = None) -> int:
     """Measure everything, print the table, save it; stop every process however it ends."""
     options = parse(argv)
-    # Only a whole run with the default settings speaks for the README; a partial one (--only,
+    # Only a whole run with the default settings speaks for the docs; a partial one (--only,
     # --databases, other timings) is kept beside it, not instead of it.
     whole = replace(options, profile=frozenset()) == parse([])
     started = time.monotonic()
@@ -149,10 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         finally:
             runner.supervisor.stop_all()
-    saved = save(
-        report(runner, crypto, started, machine), RESULTS, TABLE if whole else None, README
-    )
-    also = ", bench/results/latest.json, bench/README_table.md, README.md" if whole else ""
+    saved = save(report(runner, crypto, started, machine), RESULTS, PAGE if whole else None)
+    also = ", bench/results/latest.json, docs/benchmarks.md" if whole else ""
     also = also or " (a partial run)"
     print(f"saved {saved.relative_to(ROOT)}{also}")
     return 0

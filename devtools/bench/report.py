@@ -1,5 +1,5 @@
-"""The report: one table (text for the terminal, Markdown for the README), the machine it
-ran on, and the same as JSON under bench/results/."""
+"""The report: one table (text for the terminal, Markdown for docs/benchmarks.md), the machine
+it ran on, and the same as JSON under bench/results/."""
 
 from __future__ import annotations
 
@@ -139,7 +139,7 @@ def render_text(rows: Sequence[Row], crypto: CryptoCeilings, machine: Machine) -
 def render_markdown(
     rows: Sequence[Row], crypto: CryptoCeilings, machine: Machine, notes: Sequence[str] = ()
 ) -> str:
-    """The same table in Markdown, for the README to quote, with the run's notes."""
+    """The same table in Markdown, for docs/benchmarks.md to quote, with the run's notes."""
     header = [*HEADERS, *TARGET_HEADERS]
     lines = [
         "| " + " | ".join(header) + " |",
@@ -195,33 +195,32 @@ def _write(path: Path, text: str) -> None:
     partial.replace(path)
 
 
-README_START = "<!-- bench-table:start (written by make bench) -->"
-README_END = "<!-- bench-table:end -->"
+TABLE_START = "<!-- bench-table:start (written by make bench) -->"
+TABLE_END = "<!-- bench-table:end -->"
 
 
-def quote_in_readme(readme: Path, markdown: str) -> bool:
-    """Put the table between the README's two markers; False when they are missing."""
-    text = readme.read_text()
-    start, end = text.find(README_START), text.find(README_END)
+def quote_in_page(page: Path, markdown: str) -> bool:
+    """Put the table between the page's two markers; False when they are missing."""
+    text = page.read_text()
+    start, end = text.find(TABLE_START), text.find(TABLE_END)
     if start < 0 or end < start:
         return False
-    before, after = text[: start + len(README_START)], text[end:]
-    _write(readme, f"{before}\n{markdown}{after}")
+    before, after = text[: start + len(TABLE_START)], text[end:]
+    _write(page, f"{before}\n{markdown}{after}")
     return True
 
 
-def save(report: Report, results: Path, table_md: Path | None, readme: Path | None = None) -> Path:
-    """bench/results/<UTC timestamp>.json, then, unless `table_md` is None (a partial run),
-    latest.json, the Markdown table, and the same table quoted in `readme`."""
+def save(report: Report, results: Path, page: Path | None) -> Path:
+    """bench/results/<UTC timestamp>.json, then, unless `page` is None (a partial run),
+    latest.json and the Markdown table quoted in `page`, its one copy."""
     results.mkdir(parents=True, exist_ok=True)
     document = json.dumps(to_json(report), indent=2, ensure_ascii=False) + "\n"
     stamped = results / (time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + ".json")
     _write(stamped, document)
-    if table_md is None:
+    if page is None:
         return stamped
     _write(results / "latest.json", document)
     markdown = render_markdown(report.rows, report.crypto, report.machine, report.notes)
-    _write(table_md, markdown)
-    if readme is not None and not quote_in_readme(readme, markdown):
-        print(f"note: {readme.name} has no bench-table markers; table not quoted there")
+    if not quote_in_page(page, markdown):
+        print(f"note: {page.name} has no bench-table markers; table not quoted there")
     return stamped

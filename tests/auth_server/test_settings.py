@@ -1,20 +1,18 @@
-"""Settings: parsed once, and the README's table in step with them."""
+"""Settings: parsed once, and the table in docs/settings.md in step with them."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from auth_server.settings import OPTIONS, Settings
 from shared.config import SettingError
+from tests.documentation import page
 
-README = Path(__file__).resolve().parents[2] / "README.md"
 
-
-def test_readme_lists_every_setting_and_no_other() -> None:
-    documented = set(re.findall(r"^\| `(AUTH_[A-Z_]+)` \|", README.read_text(), re.MULTILINE))
+def test_the_table_lists_every_setting_and_no_other() -> None:
+    documented = set(re.findall(r"^\| `(AUTH_[A-Z_]+)` \|", page("settings"), re.MULTILINE))
     assert documented == {option.env for option in OPTIONS}
 
 

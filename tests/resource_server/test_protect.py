@@ -1,4 +1,4 @@
-"""The importable pieces: the README's example application, run as written."""
+"""The importable pieces: the example application of docs/protect.md, run as written."""
 
 from __future__ import annotations
 
@@ -10,20 +10,20 @@ import pytest
 from aiohttp import web
 from pytest_aiohttp import AiohttpClient
 
-from tests.documentation import documentation
+from tests.documentation import page
 from tests.resource_server.conftest import RSClient, bearer, challenge, until
 from tests.resource_server.issuer import AUDIENCE, TestIssuer
 
 AppFactory = Callable[[], web.Application]
 
 
-def readme_example() -> AppFactory:
-    """The Python block of the documentation that uses require_scope, executed."""
-    blocks = re.findall(r"```python\n(.*?)```", documentation(), re.DOTALL)
+def documented_example() -> AppFactory:
+    """The Python block of docs/protect.md that uses require_scope, executed."""
+    blocks = re.findall(r"```python\n(.*?)```", page("protect"), re.DOTALL)
     (code,) = [block for block in blocks if "require_scope" in block]
     assert len(code.strip().splitlines()) <= 30
-    namespace: dict[str, Any] = {"__name__": "readme_example"}
-    exec(compile(code, "readme_example", "exec"), namespace)
+    namespace: dict[str, Any] = {"__name__": "documented_example"}
+    exec(compile(code, "docs/protect.md", "exec"), namespace)
     factory: AppFactory = namespace["make_app"]
     return factory
 
@@ -34,7 +34,7 @@ async def example(
 ) -> RSClient:
     monkeypatch.setenv("RESOURCE_ISSUER", issuer.issuer)
     monkeypatch.setenv("RESOURCE_IDENTIFIER", AUDIENCE)
-    client = await aiohttp_client(readme_example()())
+    client = await aiohttp_client(documented_example()())
     await until(lambda: issuer.jwks_fetches > 0)
     return client
 

@@ -1,4 +1,4 @@
-"""Settings: parsed once, and the README's table in step with them."""
+"""Settings: parsed once, and the table in docs/settings.md in step with them."""
 
 from __future__ import annotations
 
@@ -8,20 +8,18 @@ import pytest
 
 from resource_server.settings import OPTIONS, Settings
 from shared.config import SettingError
-from tests.documentation import (
-    documentation,
-)
+from tests.documentation import page
 
 ROW = re.compile(r"^\| `(RESOURCE_[A-Z_]+)` \| (.+?) \| (.+?) \|$", re.MULTILINE)
 
 
 def test_the_table_lists_every_setting_and_no_other() -> None:
-    documented = [match.group(1) for match in ROW.finditer(documentation())]
+    documented = [match.group(1) for match in ROW.finditer(page("settings"))]
     assert sorted(documented) == sorted(option.env for option in OPTIONS)
 
 
 def test_the_table_states_each_default() -> None:
-    defaults = {match.group(1): match.group(3) for match in ROW.finditer(documentation())}
+    defaults = {match.group(1): match.group(3) for match in ROW.finditer(page("settings"))}
     for option in OPTIONS:
         assert defaults[option.env].replace("`", "") == (option.default or "unset"), option.env
 
