@@ -49,7 +49,7 @@ wrk:
 		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq wrk >/dev/null; }
 
 # Throughput and latency of both services against ceilings measured in the same run
-# (issue 8); results in bench/results/, the table for the README in bench/README_table.md.
+# (issue 8); results in bench/results/, the table in docs/benchmarks.md.
 bench: venv wrk
 	$(BIN)/python -m devtools.bench
 

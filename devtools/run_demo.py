@@ -120,7 +120,8 @@ RO_TOKEN=$({token_request} '{ro_credentials}' | {EXTRACT_TOKEN})
 curl -s -X PUT -H "Authorization: Bearer $RO_TOKEN" -H 'Content-Type: application/json' \\
   -d '{{"nickname": "nope"}}' -w ' HTTP %{{http_code}}\\n' {account}
 
-Signing in users (authorization code + PKCE) is shown in README.md. Press Ctrl-C to stop.
+Signing in users (authorization code + PKCE) is shown in docs/authorization-code.md.
+Press Ctrl-C to stop.
 """
 
 

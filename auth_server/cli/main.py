@@ -47,8 +47,10 @@ def _user_parsers(parser: argparse.ArgumentParser, settings: argparse.ArgumentPa
     sub.add_parser("list", parents=[settings], help="list users").add_argument(
         "--json", action="store_true"
     )
-    for action in ("disable", "enable"):
-        sub.add_parser(action, parents=[settings]).add_argument("username", metavar="USERNAME")
+    for action, text in (("disable", "refuse the user's sign-ins"), ("enable", "allow them again")):
+        sub.add_parser(action, parents=[settings], help=text).add_argument(
+            "username", metavar="USERNAME"
+        )
 
 
 def _client_parsers(parser: argparse.ArgumentParser, settings: argparse.ArgumentParser) -> None:
@@ -64,8 +66,14 @@ def _client_parsers(parser: argparse.ArgumentParser, settings: argparse.Argument
     create.add_argument("--json", action="store_true")
     listing = sub.add_parser("list", parents=[settings], help="list clients")
     listing.add_argument("--json", action="store_true")
-    for action in ("show", "delete", "rotate-secret"):
-        sub.add_parser(action, parents=[settings]).add_argument("client_id", metavar="ID")
+    for action, text in (
+        ("show", "print one client as JSON"),
+        ("delete", "remove a client"),
+        ("rotate-secret", "give a confidential client a new secret, printed once"),
+    ):
+        sub.add_parser(action, parents=[settings], help=text).add_argument(
+            "client_id", metavar="ID"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
