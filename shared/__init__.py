@@ -1,3 +1,21 @@
-"""Code both services use: errors, the database layer, configuration, logging, HTTP helpers."""
+"""Code both services use: errors and their rendering, the database layer, configuration,
+the command line and app skeletons, the Bearer parser, OpenAPI blocks, logging, metrics.
 
-__all__ = ["config", "db", "errors", "http", "logging"]
+May import: nothing of `auth_server` or `resource_server`; the services import it."""
+
+__all__ = [
+    "background",
+    "bearer",
+    "cli",
+    "config",
+    "db",
+    "errors",
+    "http",
+    "logging",
+    "metrics",
+    "openapi",
+    "request_context",
+    "row_cache",
+    "serve",
+    "service",
+]

@@ -1,4 +1,9 @@
-"""Grant types: one module each, all answering a checked token request."""
+"""Grant types (RFC 6749 §4): one module each, all answering a token request whose client
+is already authenticated and allowed the grant.
+
+May import: `auth_server.settings`, `auth_server.scopes`, `auth_server.clients`,
+`auth_server.signin` (codes, users), `auth_server.tokens`, `shared`. Nothing imports a grant
+but the app factory, which installs them."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
 """The authorization server's OpenAPI 3.1 document, built from its settings and served once
-rendered at `GET /openapi.json`."""
+rendered at `GET /openapi.json`; one module per group of endpoints.
+
+May import: `auth_server.settings`, the endpoints' path constants, `shared.openapi`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""One small async database layer over PostgreSQL (asyncpg) and SQLite (aiosqlite)."""
+"""One small async database layer over PostgreSQL (asyncpg, its own pool) and SQLite
+(aiosqlite): the `Database` interface, its two backends, and versioned migrations.
+
+May import: nothing of the services; only the standard library and the drivers."""
 
 from __future__ import annotations
 
