@@ -11,6 +11,8 @@ from auth_server.appkeys import (
     CLIENT_THROTTLE,
     CLIENTS,
     DATABASE,
+    DEVICE_CODES,
+    DEVICE_VERIFICATION,
     GRANTS,
     KEYRING,
     METADATA,
@@ -26,10 +28,12 @@ from auth_server.appkeys import (
 )
 from auth_server.clients.cache import client_caching
 from auth_server.clients.throttle import ClientAuthThrottle
+from auth_server.device.verification import DeviceVerification
 from auth_server.endpoints.metadata import build_metadata, render
 from auth_server.grants import Grant
 from auth_server.grants.authorization_code import AuthorizationCodeGrant
 from auth_server.grants.client_credentials import ClientCredentialsGrant
+from auth_server.grants.device_code import DeviceCodeGrant
 from auth_server.grants.refresh_token import RefreshTokenGrant
 from auth_server.pruning import prune_forever
 from auth_server.routes import add_routes
@@ -105,6 +109,17 @@ async def storage(app: web.Application) -> AsyncIterator[None]:
             throttle=opened.throttle,
             csrf=Csrf(opened.server_secrets, secure=settings.secure_cookies),
         )
+        app[DEVICE_CODES] = opened.device_codes
+        app[DEVICE_VERIFICATION] = DeviceVerification(
+            secure_cookies=settings.secure_cookies,
+            clients=opened.clients,
+            users=opened.users,
+            sessions=opened.sessions,
+            codes=opened.device_codes,
+            attempts=opened.user_code_throttle,
+            login_throttle=opened.throttle,
+            csrf=Csrf(opened.server_secrets, secure=settings.secure_cookies),
+        )
         app[METADATA] = render(build_metadata(settings, [g.grant_type for g in grants]))
         app[METRICS].watch_cache("clients", lambda: opened.clients.cache)
         async with (
@@ -146,4 +161,12 @@ def install_grants(settings: Settings, storage: Storage, tokens: AccessTokenIssu
             storage.database, storage.refresh_tokens, storage.users, tokens, storage.revoked
         ),
         ClientCredentialsGrant(tokens, settings.default_audience),
+        DeviceCodeGrant(
+            storage.database,
+            storage.device_codes,
+            storage.refresh_tokens,
+            storage.users,
+            tokens,
+            storage.revoked,
+        ),
     ]
