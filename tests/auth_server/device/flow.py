@@ -39,9 +39,12 @@ async def start(http: AuthClient, client: Registered, **extra: str) -> dict[str,
     return dict(body)
 
 
-async def poll(http: AuthClient, client: Registered, device_code: str) -> tuple[int, Any]:
-    """One poll of the token endpoint with the device code."""
-    form, headers = credentials(client, {"grant_type": DEVICE_CODE, "device_code": device_code})
+async def poll(
+    http: AuthClient, client: Registered, device_code: str, resource: str | None = None
+) -> tuple[int, Any]:
+    """One poll of the token endpoint with the device code (and a `resource`)."""
+    fields = {"grant_type": DEVICE_CODE, "device_code": device_code}
+    form, headers = credentials(client, fields | ({"resource": resource} if resource else {}))
     if headers:
         status, _, body = await post_token(http, form, client)
     else:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from auth_server.appkeys import DATABASE
+from auth_server.appkeys import DATABASE, USERS
 from auth_server.pruning import prune_expired
 from tests.auth_server.browser import Browser
-from tests.auth_server.conftest import AuthClient, Registered
+from tests.auth_server.conftest import DEFAULT_AUDIENCE, AuthClient, Registered
 from tests.auth_server.device.flow import let_time_pass, poll, sign_in_and_decide, start
 from tests.auth_server.flows import refresh, verify
 
@@ -142,3 +142,24 @@ async def test_expired_device_codes_are_pruned(
     await let_time_pass(auth_client, 600 + 3600 + 1)
     assert await prune_expired(database) >= 1
     assert int(await database.fetchval("SELECT COUNT(*) FROM device_codes")) == 0
+
+
+async def test_a_user_disabled_after_approving_gets_no_token(
+    auth_client: AuthClient, tv_client: Registered, user_id: str
+) -> None:
+    codes = await start(auth_client, tv_client)
+    await sign_in_and_decide(Browser(auth_client), codes["user_code"])
+    await auth_client.app[USERS].set_disabled("alice", True)
+    status, body = await poll(auth_client, tv_client, codes["device_code"])
+    assert (status, body["error"]) == (400, "invalid_grant")
+
+
+async def test_a_poll_may_narrow_the_audience_but_not_widen_it(
+    auth_client: AuthClient, tv_client: Registered, user_id: str
+) -> None:
+    codes = await start(auth_client, tv_client)
+    await sign_in_and_decide(Browser(auth_client), codes["user_code"])
+    status, body = await poll(auth_client, tv_client, codes["device_code"], "https://x.example/")
+    assert (status, body["error"]) == (400, "invalid_target")
+    status, body = await poll(auth_client, tv_client, codes["device_code"], DEFAULT_AUDIENCE)
+    assert status == 200, body
