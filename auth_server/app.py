@@ -110,16 +110,7 @@ async def storage(app: web.Application) -> AsyncIterator[None]:
             csrf=Csrf(opened.server_secrets, secure=settings.secure_cookies),
         )
         app[DEVICE_CODES] = opened.device_codes
-        app[DEVICE_VERIFICATION] = DeviceVerification(
-            secure_cookies=settings.secure_cookies,
-            clients=opened.clients,
-            users=opened.users,
-            sessions=opened.sessions,
-            codes=opened.device_codes,
-            attempts=opened.user_code_throttle,
-            login_throttle=opened.throttle,
-            csrf=Csrf(opened.server_secrets, secure=settings.secure_cookies),
-        )
+        app[DEVICE_VERIFICATION] = device_verification(settings, opened)
         app[METADATA] = render(build_metadata(settings, [g.grant_type for g in grants]))
         app[METRICS].watch_cache("clients", lambda: opened.clients.cache)
         async with (
@@ -144,6 +135,20 @@ async def key_maintenance(app: web.Application) -> AsyncIterator[None]:
     policy = RotationPolicy.from_settings(app[SETTINGS])
     async with in_background(KeyMaintenance(repository, app[KEYRING], policy).run()):
         yield
+
+
+def device_verification(settings: Settings, storage: Storage) -> DeviceVerification:
+    """The verification page's steps (RFC 8628 §3.3), over the sign-in room's pieces."""
+    return DeviceVerification(
+        secure_cookies=settings.secure_cookies,
+        clients=storage.clients,
+        users=storage.users,
+        sessions=storage.sessions,
+        codes=storage.device_codes,
+        attempts=storage.user_code_throttle,
+        login_throttle=storage.throttle,
+        csrf=Csrf(storage.server_secrets, secure=settings.secure_cookies),
+    )
 
 
 def install_grants(settings: Settings, storage: Storage, tokens: AccessTokenIssuer) -> list[Grant]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from aiohttp import encode_basic_auth
+from playwright.async_api import async_playwright
 
 from auth_server.appkeys import DATABASE
-from tests.auth_server.browser import Browser, Page
+from tests.auth_server.browser import CHROMIUM, CHROMIUM_ARGS, Browser, Page
 from tests.auth_server.conftest import PASSWORD, AuthClient, Registered
 from tests.auth_server.flows import endpoint, post_token
 
@@ -76,3 +78,28 @@ async def sign_in_and_decide(browser: Browser, user_code: str, decision: str = "
     done = await browser.submit(consent, decision=decision)
     assert done.status == 200, done.html
     return done
+
+
+async def connect_in_chromium(verification_uri: str, user_code: str, screenshot: Path) -> str:
+    """A person on a phone-sized Chromium page types the code (lower case, no dash), signs in
+    as alice and approves; return the consent page's HTML."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        page = await browser.new_page(viewport={"width": 390, "height": 844})  # a phone
+        await page.goto(verification_uri)
+        assert await page.title() == "Connect a device"
+        await page.fill("#user_code", user_code.lower().replace("-", ""))
+        await page.click("button[type=submit]")
+        await page.wait_for_selector("#password")
+        await page.fill("#username", "alice")
+        await page.fill("#password", PASSWORD)
+        await page.click("button[type=submit]")
+        await page.wait_for_selector("button[value=approve]")
+        consent = await page.content()
+        await page.screenshot(path=str(screenshot))
+        await page.click("button[value=approve]")
+        await page.wait_for_selector("text=Device connected")
+        await browser.close()
+    return consent

@@ -6,15 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from aiohttp import ClientSession
-from playwright.async_api import async_playwright
 from pytest_aiohttp import AiohttpServer
 
 from auth_server import Settings, create_app
 from auth_server.appkeys import CLIENTS, SETTINGS, USERS
 from auth_server.clients.policy import new_client
-from tests.auth_server.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.auth_server.conftest import PASSWORD
-from tests.auth_server.device.flow import DEVICE_CODE
+from tests.auth_server.device.flow import DEVICE_CODE, connect_in_chromium
 
 
 async def test_a_person_enters_the_code_signs_in_and_approves_in_chromium(
@@ -40,28 +38,11 @@ async def test_a_person_enters_the_code_signs_in_and_approves_in_chromium(
         response = await device.post(token_url, data={**form, "client_id": client.client_id})
         assert (await response.json())["error"] == "authorization_pending"
 
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(
-                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-            )
-            page = await browser.new_page(viewport={"width": 390, "height": 844})  # a phone
-            await page.goto(str(auth.make_url("/device")))
-            assert await page.title() == "Connect a device"
-            await page.fill("#user_code", codes["user_code"].lower().replace("-", ""))
-            await page.click("button[type=submit]")
-            await page.wait_for_selector("#password")
-            await page.fill("#username", "alice")
-            await page.fill("#password", PASSWORD)
-            await page.click("button[type=submit]")
-            await page.wait_for_selector("button[value=approve]")
-            consent = await page.content()
-            assert "Living Room TV" in consent
-            assert codes["user_code"] in consent
-            assert "in front of you" in consent
-            await page.screenshot(path=str(tmp_path / "device-consent.png"))
-            await page.click("button[value=approve]")
-            await page.wait_for_selector("text=Device connected")
-            await browser.close()
+        page_url = str(auth.make_url("/device"))
+        consent = await connect_in_chromium(page_url, codes["user_code"], tmp_path / "c.png")
+        assert "Living Room TV" in consent
+        assert codes["user_code"] in consent
+        assert "in front of you" in consent
 
         response = await device.post(token_url, data={**form, "client_id": client.client_id})
         assert response.status == 200
