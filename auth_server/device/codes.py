@@ -18,6 +18,7 @@ USER_CODE_LENGTH = 8
 SLOW_DOWN_STEP = 5  # RFC 8628 §3.5: seconds added to the interval by every slow_down
 # A poll this much early still counts as on time: requests do not arrive evenly spaced.
 POLL_TOLERANCE_MS = 250
+_DRAWS = 5
 PENDING, APPROVED, DENIED, REDEEMED = "pending", "approved", "denied", "redeemed"
 
 
@@ -121,7 +122,7 @@ class DeviceCodes:
     async def issue(self, grant: DeviceGrant) -> IssuedCodes:
         """Store a new pair for this grant; a user code already taken is drawn again."""
         now = int(time.time())
-        while True:
+        for _ in range(_DRAWS):
             device_code, user_code = secrets.token_urlsafe(32), new_user_code()
             stored = await self._db.execute(
                 "INSERT INTO device_codes (device_code_digest, user_code_digest, client_id,"
@@ -139,6 +140,7 @@ class DeviceCodes:
             )
             if stored:
                 return IssuedCodes(device_code, user_code, self.ttl, self.interval)
+        raise RuntimeError(f"no free user code in {_DRAWS} draws")  # 20^8 codes: never
 
     async def find_pending(self, user_code: str) -> PendingRequest | None:
         """The undecided, unexpired request behind a normalized user code, if any."""

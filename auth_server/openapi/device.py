@@ -8,12 +8,14 @@ from auth_server.openapi.common import (
     HTML,
     Schema,
     client_parameters,
+    error_response,
     form_body,
     form_errors,
     json_content,
     no_store,
     ref,
     response,
+    unavailable,
 )
 from auth_server.openapi.token import RESOURCE, SCOPE
 from auth_server.signin.pages import BROWSER_COOKIE
@@ -73,6 +75,9 @@ def device_authorization_path() -> Schema:
                     **no_store(),
                 ),
                 **form_errors("unauthorized_client", "invalid_scope", "invalid_target"),
+                "405": error_response(
+                    "A method other than POST.", "invalid_request", Allow=ref("headers", "Allow")
+                ),
             },
         }
     }
@@ -112,12 +117,12 @@ def _verification_responses() -> Schema:
         ),
         "400": _page("The code form again: a wrong or expired code; or an expired form."),
         "401": _page("The login page again: wrong username or password."),
-        "413": response("The form is larger than 64 KiB."),
+        "413": error_response("The form is larger than 64 KiB.", "invalid_request"),
         "429": _page(
             "Too many wrong codes from this address, or too many failed sign-ins.",
             **{"Retry-After": ref("headers", "Retry-After")},
         ),
-        "503": response("The database is unreachable."),
+        "503": unavailable(),
     }
 
 

@@ -107,3 +107,12 @@ def test_user_codes_are_eight_consonants_typed_any_way() -> None:
     assert normalize_user_code("bcdfghjk") == "BCDFGHJK"
     for wrong in ("BCDF-GHJ", "ABCD-EFGH", "BCDF-GHJK-L", "", "B" * 100, "BCDF\x00GHJK"):
         assert normalize_user_code(wrong) is None
+
+
+async def test_a_user_code_already_taken_is_drawn_again(
+    auth_client: AuthClient, tv_client: Registered, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    draws = iter(["BCDFGHJK", "BCDFGHJK", "BCDFGHJL"])
+    monkeypatch.setattr("auth_server.device.codes.new_user_code", lambda: next(draws))
+    assert (await start(auth_client, tv_client))["user_code"] == "BCDF-GHJK"
+    assert (await start(auth_client, tv_client))["user_code"] == "BCDF-GHJL"
