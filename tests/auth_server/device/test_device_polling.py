@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 from auth_server.appkeys import DATABASE, USERS
 from auth_server.pruning import prune_expired
 from tests.auth_server.browser import Browser
 from tests.auth_server.conftest import DEFAULT_AUDIENCE, AuthClient, Registered
-from tests.auth_server.device.flow import let_time_pass, poll, sign_in_and_decide, start
+from tests.auth_server.device.flow import (
+    enter_code,
+    let_time_pass,
+    poll,
+    sign_in_and_decide,
+    start,
+)
 from tests.auth_server.flows import refresh, verify
 
 
@@ -134,14 +141,18 @@ async def test_unknown_missing_or_foreign_device_codes(
     )
 
 
-async def test_expired_device_codes_are_pruned(
+async def test_expired_device_codes_and_old_wrong_code_counts_are_pruned(
     auth_client: AuthClient, tv_client: Registered
 ) -> None:
     await start(auth_client, tv_client)
+    assert (await enter_code(Browser(auth_client), "BCDF-GHJK")).status == 400
     database = auth_client.app[DATABASE]
-    await let_time_pass(auth_client, 600 + 3600 + 1)
-    assert await prune_expired(database) >= 1
+    now = int(time.time())
+    await prune_expired(database, now + 600 + 3600 - 5)  # within the hour after expiry: kept
+    assert int(await database.fetchval("SELECT COUNT(*) FROM device_codes")) == 1
+    await prune_expired(database, now + 15 * 60 + 86_400 + 5)
     assert int(await database.fetchval("SELECT COUNT(*) FROM device_codes")) == 0
+    assert int(await database.fetchval("SELECT COUNT(*) FROM device_code_attempts")) == 0
 
 
 async def test_a_user_disabled_after_approving_gets_no_token(
