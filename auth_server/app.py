@@ -11,6 +11,8 @@ from auth_server.appkeys import (
     CLIENT_THROTTLE,
     CLIENTS,
     DATABASE,
+    DEVICE_CODES,
+    DEVICE_VERIFICATION,
     GRANTS,
     KEYRING,
     METADATA,
@@ -27,10 +29,12 @@ from auth_server.appkeys import (
 )
 from auth_server.clients.cache import client_caching
 from auth_server.clients.throttle import ClientAuthThrottle
+from auth_server.device.verification import DeviceVerification
 from auth_server.endpoints.metadata import build_metadata, render
 from auth_server.grants import Grant
 from auth_server.grants.authorization_code import AuthorizationCodeGrant
 from auth_server.grants.client_credentials import ClientCredentialsGrant
+from auth_server.grants.device_code import DeviceCodeGrant
 from auth_server.grants.refresh_token import RefreshTokenGrant
 from auth_server.pruning import prune_forever
 from auth_server.routes import add_routes
@@ -100,6 +104,8 @@ async def database(app: web.Application) -> AsyncIterator[None]:
             throttle=opened.throttle,
             csrf=Csrf(opened.server_secrets, secure=settings.secure_cookies),
         )
+        app[DEVICE_CODES] = opened.device_codes
+        app[DEVICE_VERIFICATION] = device_verification(settings, opened)
         yield
     finally:
         await opened.database.close()
@@ -146,6 +152,20 @@ async def key_maintenance(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+def device_verification(settings: Settings, storage: Storage) -> DeviceVerification:
+    """The verification page's steps (RFC 8628 §3.3), over the sign-in room's pieces."""
+    return DeviceVerification(
+        secure_cookies=settings.secure_cookies,
+        clients=storage.clients,
+        users=storage.users,
+        sessions=storage.sessions,
+        codes=storage.device_codes,
+        attempts=storage.user_code_throttle,
+        login_throttle=storage.throttle,
+        csrf=Csrf(storage.server_secrets, secure=settings.secure_cookies),
+    )
+
+
 def install_grants(settings: Settings, storage: Storage, tokens: AccessTokenIssuer) -> list[Grant]:
     """Every grant type the token endpoint serves, in the order metadata lists them."""
     return [
@@ -161,4 +181,12 @@ def install_grants(settings: Settings, storage: Storage, tokens: AccessTokenIssu
             storage.database, storage.refresh_tokens, storage.users, tokens, storage.revoked
         ),
         ClientCredentialsGrant(tokens, settings.default_audience),
+        DeviceCodeGrant(
+            storage.database,
+            storage.device_codes,
+            storage.refresh_tokens,
+            storage.users,
+            tokens,
+            storage.revoked,
+        ),
     ]

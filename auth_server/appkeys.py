@@ -8,6 +8,8 @@ from prometheus_client import Counter
 from auth_server.clients.registrations import Registrations
 from auth_server.clients.registry import ClientRepository
 from auth_server.clients.throttle import ClientAuthThrottle
+from auth_server.device.codes import DeviceCodes
+from auth_server.device.verification import DeviceVerification
 from auth_server.grants import Grant
 from auth_server.settings import Settings
 from auth_server.signin.flow import AuthorizationFlow
@@ -38,3 +40,5 @@ REGISTRATIONS = web.AppKey("registrations", Registrations)
 METRICS = web.AppKey("metrics", Metrics)
 TOKENS_ISSUED = web.AppKey("tokens_issued", Counter)
 CLIENT_THROTTLE = web.AppKey("client_throttle", ClientAuthThrottle)
+DEVICE_CODES = web.AppKey("device_codes", DeviceCodes)
+DEVICE_VERIFICATION = web.AppKey("device_verification", DeviceVerification)

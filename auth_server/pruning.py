@@ -24,6 +24,9 @@ _STATEMENTS = (  # (statement, how long past $1 = now - delay a row is kept)
         86_400,
     ),
     ("DELETE FROM login_failures WHERE window_start < $1", 86_400),
+    # A device code is kept an hour past its expiry, so late polls still hear expired_token.
+    ("DELETE FROM device_codes WHERE expires_at < $1", 3600),
+    ("DELETE FROM device_code_attempts WHERE window_start < $1", 86_400),
     # A deny-listed token needs no entry once resource servers would refuse it anyway.
     ("DELETE FROM revoked_access_tokens WHERE exp < $1", EXPIRY_MARGIN),
     # An expired token needs no deny-listing when its grant ends, so no record either.
@@ -32,7 +35,8 @@ _STATEMENTS = (  # (statement, how long past $1 = now - delay a row is kept)
 
 
 async def prune_expired(database: Database, now: int | None = None) -> int:
-    """Delete expired codes, sessions, refresh tokens, families, failure counts, deny-listings."""
+    """Delete expired codes (device codes too), sessions, refresh tokens, families, failure
+    counts, deny-listings."""
     moment = int(time.time()) if now is None else now
     return sum([await database.execute(sql, moment - delay) for sql, delay in _STATEMENTS])
 

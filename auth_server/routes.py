@@ -9,6 +9,8 @@ from auth_server.appkeys import METRICS, SETTINGS
 from auth_server.endpoints import (
     authorize,
     client_configuration,
+    device,
+    device_authorization,
     health,
     introspection,
     jwks,
@@ -30,6 +32,11 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post(metadata.REVOCATION_PATH, revocation.revoke)
     app.router.add_post(metadata.INTROSPECTION_PATH, introspection.introspect)
     app.router.add_get(metadata.REVOCATION_FEED_PATH, revocation_feed.revocations)
+    app.router.add_post(
+        metadata.DEVICE_AUTHORIZATION_PATH, device_authorization.device_authorization
+    )
+    app.router.add_get(metadata.VERIFICATION_PATH, device.device)
+    app.router.add_post(metadata.VERIFICATION_PATH, device.device)
     if app[SETTINGS].registration_token is not None:  # unset: registration is closed
         configuration = metadata.REGISTRATION_PATH + "/{client_id}"
         app.router.add_post(metadata.REGISTRATION_PATH, registration.register)

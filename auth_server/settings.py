@@ -60,6 +60,8 @@ OPTIONS: tuple[Option, ...] = (
         None,
         secret=True,
     ),
+    Option("AUTH_DEVICE_CODE_TTL", "device flow (RFC 8628): `expires_in`, seconds", "600"),
+    Option("AUTH_DEVICE_POLL_INTERVAL", "device flow: the polling `interval`, seconds", "5"),
 )
 
 MIN_REGISTRATION_TOKEN_LENGTH = 32
@@ -88,6 +90,8 @@ class Settings:
     key_encryption_key: str | None = field(default=None, repr=False)
     secret_pepper: str | None = field(default=None, repr=False)
     registration_token: str | None = field(default=None, repr=False)
+    device_code_ttl: int = 600
+    device_poll_interval: int = 5
     log_level: str = "info"
     log_format: str = "text"
 
@@ -131,6 +135,8 @@ class Settings:
             key_encryption_key=read.raw("AUTH_KEY_ENCRYPTION_KEY"),
             secret_pepper=read.raw("AUTH_SECRET_PEPPER"),
             registration_token=_registration_token(read),
+            device_code_ttl=read.integer("AUTH_DEVICE_CODE_TTL", 600, low=10, high=DAY),
+            device_poll_interval=read.integer("AUTH_DEVICE_POLL_INTERVAL", 5, low=1, high=300),
             log_level=read.log_level("AUTH"),
             log_format=read.log_format("AUTH"),
         )

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from auth_server.clients.registrations import Registrations
 from auth_server.clients.registry import ClientRepository
+from auth_server.device.codes import DeviceCodes
+from auth_server.device.throttle import UserCodeThrottle
 from auth_server.migrations import COMPONENT, MIGRATIONS
 from auth_server.settings import Settings
 from auth_server.signin.codes import AuthorizationCodes
@@ -43,6 +45,8 @@ class Storage:
     throttle: LoginThrottle
     revoked: RevokedAccessTokens
     registrations: Registrations
+    device_codes: DeviceCodes
+    user_code_throttle: UserCodeThrottle
 
 
 async def open_storage(settings: Settings) -> Storage:
@@ -69,6 +73,13 @@ async def open_storage(settings: Settings) -> Storage:
         throttle=LoginThrottle(database),
         revoked=RevokedAccessTokens(database),
         registrations=Registrations(database, server_secrets, clients),
+        device_codes=DeviceCodes(
+            database,
+            server_secrets,
+            ttl=settings.device_code_ttl,
+            interval=settings.device_poll_interval,
+        ),
+        user_code_throttle=UserCodeThrottle(database),
     )
 
 

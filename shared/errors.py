@@ -114,6 +114,30 @@ class InvalidTarget(OAuthError):
     error = "invalid_target"
 
 
+class AuthorizationPending(OAuthError):
+    """RFC 8628 §3.5: the person has not yet approved or denied; poll again later."""
+
+    error = "authorization_pending"
+
+
+class SlowDown(OAuthError):
+    """RFC 8628 §3.5: polled faster than `interval`, which grows by 5 s from now on."""
+
+    error = "slow_down"
+
+
+class AccessDenied(OAuthError):
+    """RFC 8628 §3.5 (and RFC 6749 §4.1.2.1): the person said no."""
+
+    error = "access_denied"
+
+
+class ExpiredToken(OAuthError):
+    """RFC 8628 §3.5: the device code expired before anyone approved it."""
+
+    error = "expired_token"
+
+
 class ServerError(OAuthError):
     """Anything unexpected; details go to the log, never to the client."""
 

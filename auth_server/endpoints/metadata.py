@@ -8,7 +8,13 @@ from typing import Any
 from aiohttp import web
 
 from auth_server.appkeys import METADATA
-from auth_server.clients.registry import AUTHORIZATION_CODE, NONE, SECRET_BASIC, SECRET_POST
+from auth_server.clients.registry import (
+    AUTHORIZATION_CODE,
+    DEVICE_CODE,
+    NONE,
+    SECRET_BASIC,
+    SECRET_POST,
+)
 from auth_server.settings import Settings
 
 PATH = "/.well-known/oauth-authorization-server"
@@ -19,6 +25,8 @@ REVOCATION_PATH = "/revoke"
 INTROSPECTION_PATH = "/introspect"
 REVOCATION_FEED_PATH = "/revocations"
 REGISTRATION_PATH = "/register"
+DEVICE_AUTHORIZATION_PATH = "/device_authorization"
+VERIFICATION_PATH = "/device"
 
 
 def build_metadata(settings: Settings, grant_types: list[str]) -> dict[str, Any]:
@@ -43,6 +51,8 @@ def build_metadata(settings: Settings, grant_types: list[str]) -> dict[str, Any]
             "token_endpoint_auth_methods_supported": [SECRET_BASIC, SECRET_POST, NONE],
             "prompt_values_supported": ["none", "login", "consent"],
         }
+    if DEVICE_CODE in grant_types:  # RFC 8628 §4
+        document["device_authorization_endpoint"] = issuer + DEVICE_AUTHORIZATION_PATH
     methods = document["token_endpoint_auth_methods_supported"]
     return document | lifecycle_metadata(settings, methods)
 

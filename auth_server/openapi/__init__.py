@@ -11,14 +11,21 @@ from aiohttp.typedefs import Handler
 
 from auth_server.endpoints.metadata import (
     AUTHORIZE_PATH,
+    DEVICE_AUTHORIZATION_PATH,
     INTROSPECTION_PATH,
     REGISTRATION_PATH,
     REVOCATION_FEED_PATH,
     REVOCATION_PATH,
     TOKEN_PATH,
+    VERIFICATION_PATH,
 )
 from auth_server.openapi.authorize import authorize_path, page_headers
 from auth_server.openapi.common import headers
+from auth_server.openapi.device import (
+    device_authorization_path,
+    device_authorization_response,
+    verification_path,
+)
 from auth_server.openapi.discovery import (
     OPENAPI_PATH,
     discovery_paths,
@@ -57,6 +64,8 @@ def _paths(settings: Settings) -> Schema:
         REVOCATION_PATH: revoke_path(),
         INTROSPECTION_PATH: introspect_path(),
         REVOCATION_FEED_PATH: revocations_path(),
+        DEVICE_AUTHORIZATION_PATH: device_authorization_path(),
+        VERIFICATION_PATH: verification_path(),
     }
     if settings.registration_token is not None:  # RFC 7591: only while registration is open
         paths[REGISTRATION_PATH] = register_path()
@@ -96,6 +105,7 @@ def _schemas(settings: Settings) -> Schema:
         "TokenResponse": token_response(),
         "IntrospectionResponse": introspection_response(),
         "RevocationFeed": revocation_feed_response(),
+        "DeviceAuthorizationResponse": device_authorization_response(),
     }
     if settings.registration_token is not None:
         schemas["ClientMetadata"] = client_metadata()
@@ -113,7 +123,8 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
             "version": "1",
             "description": "OAuth 2 (RFC 6749) with PKCE, RFC 9068 JWT access tokens,"
             " revocation (RFC 7009), introspection (RFC 7662) and, while open, dynamic client"
-            " registration (RFC 7591, RFC 7592). Endpoint URLs come from the RFC 8414 metadata.",
+            " registration (RFC 7591, RFC 7592), and the device flow (RFC 8628). Endpoint URLs"
+            " come from the RFC 8414 metadata.",
         },
         "servers": [{"url": settings.issuer}],
         "paths": _paths(settings),

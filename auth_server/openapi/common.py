@@ -13,6 +13,25 @@ from shared.openapi import (
     response,
 )
 
+# The shared blocks are re-exported: every module of this document imports from here.
+__all__ = [
+    "FORM",
+    "HTML",
+    "Schema",
+    "client_parameters",
+    "error_body",
+    "error_response",
+    "form_body",
+    "form_errors",
+    "headers",
+    "json_content",
+    "limits",
+    "no_store",
+    "ref",
+    "response",
+    "unavailable",
+]
+
 FORM = "application/x-www-form-urlencoded"
 HTML = "text/html"
 

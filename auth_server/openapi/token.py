@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from auth_server.clients.registry import AUTHORIZATION_CODE, CLIENT_CREDENTIALS, REFRESH_TOKEN
+from auth_server.clients.registry import (
+    AUTHORIZATION_CODE,
+    CLIENT_CREDENTIALS,
+    DEVICE_CODE,
+    REFRESH_TOKEN,
+)
 from auth_server.openapi.common import (
     client_parameters,
     error_response,
@@ -36,10 +41,18 @@ def grant_parameters() -> dict[str, Schema]:
         },
         CLIENT_CREDENTIALS: {"scope": SCOPE, "resource": RESOURCE},
         REFRESH_TOKEN: {"refresh_token": {"type": "string"}, "scope": SCOPE, "resource": RESOURCE},
+        DEVICE_CODE: {
+            "device_code": {"type": "string", "description": "RFC 8628 §3.4."},
+            "resource": RESOURCE,
+        },
     }
 
 
-REQUIRED = {AUTHORIZATION_CODE: ["code"], REFRESH_TOKEN: ["refresh_token"]}
+REQUIRED = {
+    AUTHORIZATION_CODE: ["code"],
+    REFRESH_TOKEN: ["refresh_token"],
+    DEVICE_CODE: ["device_code"],
+}
 
 
 def token_request() -> Schema:
@@ -84,6 +97,11 @@ def token_path() -> Schema:
         "unsupported_grant_type",
         "invalid_scope",
         "invalid_target",
+        # RFC 8628 §3.5: the device grant's answers while the person has not approved.
+        "authorization_pending",
+        "slow_down",
+        "access_denied",
+        "expired_token",
     )
     not_allowed = error_response(
         "A method other than POST (RFC 6749 §3.2).",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+import shutil
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
@@ -12,6 +13,18 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 from aiohttp import ClientResponse
 
 from tests.auth_server.conftest import AuthClient
+
+# Debian's Chromium, headless, driven by Playwright (its own browser download is not used).
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @dataclass

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -15,18 +14,7 @@ from pytest_aiohttp import AiohttpServer
 from auth_server import Settings, create_app
 from auth_server.appkeys import CLIENTS, SETTINGS, USERS
 from auth_server.clients.policy import new_client
-from tests.auth_server.browser import pkce_pair
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.auth_server.browser import CHROMIUM, CHROMIUM_ARGS, pkce_pair
 
 
 @pytest.mark.parametrize("database_kind", ["sqlite"], indirect=True)

@@ -15,7 +15,7 @@ from tests.auth_server.conftest import ISSUER, AuthClient
 
 pytestmark = pytest.mark.usefixtures("database_kind")
 
-NOT_YET = ("registration_endpoint", "device_authorization_endpoint")  # registration: closed
+NOT_YET = ("registration_endpoint",)  # registration: closed
 
 
 async def test_metadata_names_only_what_is_implemented(auth_client: AuthClient) -> None:
@@ -30,7 +30,9 @@ async def test_metadata_names_only_what_is_implemented(auth_client: AuthClient) 
         "authorization_code",
         "refresh_token",
         "client_credentials",
+        "urn:ietf:params:oauth:grant-type:device_code",
     }
+    assert metadata["device_authorization_endpoint"] == f"{ISSUER}/device_authorization"
     assert metadata["response_types_supported"] == ["code"]
     assert metadata["code_challenge_methods_supported"] == ["S256"]
     assert metadata["authorization_response_iss_parameter_supported"] is True
