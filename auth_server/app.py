@@ -57,10 +57,9 @@ MAX_BODY_BYTES = 64 * 1024
 def create_app(settings: Settings | None = None) -> web.Application:
     """The authorization server; storage opens when the app starts."""
     settings = settings or Settings.from_env()
-    app, metrics = service_app(MAX_BODY_BYTES)
+    app = service_app(METRICS, MAX_BODY_BYTES)
     app[SETTINGS] = settings
-    app[METRICS] = metrics
-    app[TOKENS_ISSUED] = metrics.counter(
+    app[TOKENS_ISSUED] = app[METRICS].counter(
         "oauth_tokens_issued_total", "Access tokens issued, by grant type.", ["grant_type"]
     )
     app[CLIENT_THROTTLE] = ClientAuthThrottle()

@@ -24,9 +24,8 @@ MAX_BODY_BYTES = 64 * 1024
 def create_app(settings: Settings | None = None) -> web.Application:
     """The resource server; the database opens and the keys load when the app starts."""
     settings = settings or Settings.from_env()
-    app, metrics = service_app(MAX_BODY_BYTES)
+    app = service_app(METRICS, MAX_BODY_BYTES)
     app[SETTINGS] = settings
-    app[METRICS] = metrics
     app[METADATA] = render(build_metadata(settings))
     # One cleanup context per resource, opened in this order and closed in reverse.
     app.cleanup_ctx.extend([database, account_cache, pool_metrics(METRICS, DATABASE)])

@@ -12,12 +12,13 @@ from resource_server.settings import Settings
 from shared.openapi import (
     OPENAPI_VERSION,
     Schema,
+    common_headers,
     document_handler,
     error_body,
     header,
     json_content,
+    no_store,
     ref,
-    request_id_header,
     response,
 )
 
@@ -26,7 +27,7 @@ PATH = "/openapi.json"
 
 def _headers() -> Schema:
     return {
-        "X-Request-ID": request_id_header(),
+        **common_headers(),
         "WWW-Authenticate": header(
             'RFC 6750 §3 challenge: `Bearer realm="...", resource_metadata="..."`, plus'
             " `error`, `error_description` (and `scope` for insufficient_scope) once a token"
@@ -38,9 +39,6 @@ def _headers() -> Schema:
             {"type": "string", "pattern": "^Bearer "},
             required=False,
         ),
-        "Cache-Control": header("Never cached.", {"type": "string", "const": "no-store"}),
-        "Pragma": header("Never cached (HTTP/1.0).", {"type": "string", "const": "no-cache"}),
-        "Retry-After": header("Seconds to wait.", {"type": "string", "pattern": "^[0-9]+$"}),
     }
 
 
@@ -107,35 +105,35 @@ def _metadata_properties(settings: Settings) -> Schema:
 def _responses() -> Schema:
     """The answers of the bearer check (RFC 6750 §3) and of the request-body limits."""
     challenge = ref("headers", "WWW-Authenticate")
-    no_store = {"Cache-Control": ref("headers", "Cache-Control")}
+    never_cached = {"Cache-Control": ref("headers", "NoStore")}
     return {
         "BadRequest": response(
             "`invalid_request`: an empty Bearer, two tokens, another scheme, a token in the"
             " query, or a body that is not a JSON object. A challenge comes with the first"
             " four.",
             json_content(error_body("invalid_request")),
-            **no_store,
+            **never_cached,
             **{"WWW-Authenticate": ref("headers", "WWW-Authenticate-IfMalformed")},
         ),
         "Unauthorized": response(
             "No token (`unauthorized`, a challenge without `error`), or a bad, expired,"
             " revoked or oversized one (`invalid_token`).",
             json_content(error_body("unauthorized", "invalid_token")),
-            **no_store,
+            **never_cached,
             **{"WWW-Authenticate": challenge},
         ),
         "Forbidden": response(
             "`insufficient_scope`: the token lacks the scope this operation needs; the"
             ' challenge names it (`scope="..."`).',
             json_content(error_body("insufficient_scope")),
-            **no_store,
+            **never_cached,
             **{"WWW-Authenticate": challenge},
         ),
         "Unavailable": response(
             "`temporarily_unavailable`: the issuer's keys are not loaded yet, or the database"
             " is unreachable.",
             json_content(error_body("temporarily_unavailable")),
-            **no_store,
+            **never_cached,
             **{"Retry-After": ref("headers", "Retry-After")},
         ),
     }
@@ -154,12 +152,8 @@ def _protected(success: Schema, *extra: tuple[str, Schema]) -> Schema:
 
 
 def _account_paths() -> Schema:
-    no_store = {
-        "Cache-Control": ref("headers", "Cache-Control"),
-        "Pragma": ref("headers", "Pragma"),
-    }
     account = response(
-        "The token subject's account.", json_content(ref("schemas", "Account")), **no_store
+        "The token subject's account.", json_content(ref("schemas", "Account")), **no_store()
     )
     body_error = json_content(error_body("invalid_request"))
     return {

@@ -58,6 +58,24 @@ def request_id_header() -> Schema:
     )
 
 
+def common_headers() -> Schema:
+    """The header components both documents define: X-Request-ID, the RFC 6749 §5.1 pair
+    that forbids caching (NoStore, Pragma), and Retry-After."""
+    return {
+        "X-Request-ID": request_id_header(),
+        "NoStore": header("Never cached.", {"type": "string", "const": "no-store"}),
+        "Pragma": header("Never cached (HTTP/1.0).", {"type": "string", "const": "no-cache"}),
+        "Retry-After": header(
+            "Seconds to wait before trying again.", {"type": "string", "pattern": "^[0-9]+$"}
+        ),
+    }
+
+
+def no_store() -> Schema:
+    """RFC 6749 §5.1: `Cache-Control: no-store` and `Pragma: no-cache`."""
+    return {"Cache-Control": ref("headers", "NoStore"), "Pragma": ref("headers", "Pragma")}
+
+
 def document_handler(document: dict[str, Any]) -> Handler:
     """`GET /openapi.json`, its body rendered once."""
     body = json.dumps(document, separators=(",", ":")).encode()

@@ -16,15 +16,17 @@ from shared.serve import LIFECYCLE, Lifecycle
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 
 
-def service_app(max_body_bytes: int) -> tuple[web.Application, Metrics]:
-    """A new application with the middlewares every service runs, in their order."""
+def service_app(metrics_key: web.AppKey[Metrics], max_body_bytes: int) -> web.Application:
+    """A new application with the middlewares every service runs, in their order, its
+    metrics under `metrics_key`, and readiness."""
     metrics = Metrics()
     app = web.Application(
         middlewares=[request_id_middleware, metrics_middleware(metrics), error_middleware],
         client_max_size=max_body_bytes,
     )
+    app[metrics_key] = metrics
     app[LIFECYCLE] = Lifecycle()
-    return app, metrics
+    return app
 
 
 def pool_metrics(metrics: web.AppKey[Metrics], database: web.AppKey[Database]) -> CleanupContext:

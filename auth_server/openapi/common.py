@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from shared.openapi import (
     Schema,
+    common_headers,
     error_body,
     header,
     json_content,
+    no_store,
     ref,
-    request_id_header,
     response,
 )
 
@@ -41,11 +42,6 @@ def error_response(description: str, *codes: str, **headers: Schema) -> Schema:
     return response(description, json_content(error_body(*codes)), **no_store(), **headers)
 
 
-def no_store() -> Schema:
-    """RFC 6749 §5.1: `Cache-Control: no-store` and `Pragma: no-cache`."""
-    return {"Cache-Control": ref("headers", "NoStore"), "Pragma": ref("headers", "Pragma")}
-
-
 def form_body(schema: Schema, *, required: bool = True, arrays: tuple[str, ...] = ()) -> Schema:
     """An `application/x-www-form-urlencoded` request body; `arrays` repeat their name."""
     media: Schema = {"schema": schema}
@@ -56,12 +52,8 @@ def form_body(schema: Schema, *, required: bool = True, arrays: tuple[str, ...] 
 
 def headers() -> Schema:
     """Headers that several responses carry."""
-    digits = {"type": "string", "pattern": "^[0-9]+$"}
     return {
-        "X-Request-ID": request_id_header(),
-        "NoStore": header("Never cached.", {"type": "string", "const": "no-store"}),
-        "Pragma": header("Never cached (HTTP/1.0).", {"type": "string", "const": "no-cache"}),
-        "Retry-After": header("Seconds to wait before trying again.", digits),
+        **common_headers(),
         "BasicChallenge": header(
             'RFC 6749 §5.2: `Basic realm="ISSUER", charset="UTF-8"`, sent when the client'
             " tried HTTP Basic.",
