@@ -40,6 +40,10 @@ class Entered:
         return format_user_code(self.request.user_code)
 
 
+# The form's hidden field: the code was submitted, not merely pre-filled by a link.
+SUBMITTED = "code"
+
+
 def code_page(*, status: int = 200, message: str = "", user_code: str = "") -> web.Response:
     """The form that asks for the code: a GET, so `verification_uri_complete` pre-fills it."""
     return render("device.html", status=status, message=message, user_code=user_code)
@@ -62,6 +66,10 @@ class DeviceVerification:
         given = request.query.getall("user_code", [])
         if not given or given == [""]:
             return code_page()
+        if request.method == "GET" and request.query.get("step") != SUBMITTED:
+            # verification_uri_complete: the form pre-filled, for the person to compare with
+            # the device's screen before anything is looked up (RFC 8628 §3.3.1, §5.4).
+            return code_page(user_code=given[0][:64])
         address = request.remote or "unknown"
         wait = await self.attempts.attempt(address)  # counted before the lookup
         if wait:
@@ -89,7 +97,7 @@ class DeviceVerification:
         client = await self.clients.get(pending.client_id) if pending else None
         if pending is None or client is None:
             return None
-        query = urlencode({"user_code": format_user_code(pending.user_code)})
+        query = urlencode({"user_code": format_user_code(pending.user_code), "step": SUBMITTED})
         return Entered(pending, client.client_name, query)
 
     def _login_page(

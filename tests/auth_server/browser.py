@@ -106,5 +106,7 @@ class Browser:
         form = page.form
         data = {**form.fields, **values}
         url = urljoin(page.url, form.action)
+        if form.method.lower() == "get":  # the fields become the query, as a browser sends
+            return await self.open(url.split("?", 1)[0], **data)
         response = await self.http.post(url, data=data, allow_redirects=False)
         return await self._page(response, url)

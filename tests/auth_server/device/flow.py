@@ -65,8 +65,8 @@ async def let_time_pass(http: AuthClient, seconds: int) -> None:
 
 
 async def enter_code(browser: Browser, user_code: str) -> Page:
-    """The person types the code into the verification page's form (a GET)."""
-    return await browser.open("/device", user_code=user_code)
+    """The person types the code into the verification page's form (a GET) and sends it."""
+    return await browser.open("/device", user_code=user_code, step="code")
 
 
 async def sign_in_and_decide(browser: Browser, user_code: str, decision: str = "approve") -> Page:

@@ -6,7 +6,7 @@ import asyncio
 
 from auth_server.device.throttle import LIMIT
 from tests.auth_server.browser import Browser
-from tests.auth_server.conftest import PASSWORD, AuthClient, Registered
+from tests.auth_server.conftest import ISSUER, PASSWORD, AuthClient, Registered
 from tests.auth_server.device.flow import enter_code, sign_in_and_decide, start
 
 
@@ -94,5 +94,18 @@ async def test_wrong_codes_are_throttled_per_address(
     page = await enter_code(browser, user_code)  # now even the right code waits
     assert page.status == 429
     assert "Too many wrong codes" in page.html
-    response = await auth_client.get("/device", params={"user_code": user_code})
+    response = await auth_client.get("/device", params={"user_code": user_code, "step": "code"})
     assert 0 < int(response.headers["Retry-After"]) <= 15 * 60
+
+
+async def test_the_complete_uri_shows_the_code_to_confirm_and_counts_nothing(
+    auth_client: AuthClient, tv_client: Registered
+) -> None:
+    codes = await start(auth_client, tv_client)
+    browser = Browser(auth_client)
+    for _ in range(LIMIT + 1):  # links opened are not guesses
+        page = await browser.open(codes["verification_uri_complete"].removeprefix(ISSUER))
+        assert page.status == 200
+        assert page.form.fields["user_code"] == codes["user_code"]
+    login = await browser.submit(page)
+    assert 'name="password"' in login.html
