@@ -8,6 +8,10 @@ from shared.errors import InvalidScope
 
 # RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
 _SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
+# OpenID Connect Core §3.1.2.1 and §5.4: `openid` asks for an ID token, `profile` and
+# `email` for the claims of those names.
+OPENID = "openid"
+IDENTITY_SCOPES = (OPENID, "profile", "email")
 
 
 def is_scope_token(value: str) -> bool:
