@@ -12,9 +12,11 @@ from auth_server.appkeys import (
     CLIENTS,
     DATABASE,
     GRANTS,
+    ID_TOKEN_KEYS,
     KEYRING,
     METADATA,
     METRICS,
+    OPENID_CONFIGURATION,
     REFRESH_TOKENS,
     REGISTRATIONS,
     REVOKED,
@@ -22,6 +24,7 @@ from auth_server.appkeys import (
     SETTINGS,
     TOKEN_LOOKUP,
     TOKENS_ISSUED,
+    USERINFO,
     USERS,
 )
 from auth_server.clients.cache import client_caching
@@ -31,6 +34,10 @@ from auth_server.grants import Grant
 from auth_server.grants.authorization_code import AuthorizationCodeGrant
 from auth_server.grants.client_credentials import ClientCredentialsGrant
 from auth_server.grants.refresh_token import RefreshTokenGrant
+from auth_server.oidc.discovery import openid_configuration
+from auth_server.oidc.id_token import IdTokenIssuer
+from auth_server.oidc.keys import open_id_token_keys
+from auth_server.oidc.userinfo import UserInfo
 from auth_server.pruning import prune_forever
 from auth_server.routes import add_routes
 from auth_server.settings import Settings
@@ -39,7 +46,7 @@ from auth_server.signin.pages import Csrf
 from auth_server.signing.keyring import KeyRing
 from auth_server.signing.rotation import KeyMaintenance
 from auth_server.signing.schedule import RotationPolicy
-from auth_server.signing.store import KeyRepository
+from auth_server.signing.store import ID_TOKEN, KeyRepository
 from auth_server.storage import Storage, open_storage
 from auth_server.tokens.issuer import AccessTokenIssuer
 from auth_server.tokens.lookup import TokenLookup
@@ -71,6 +78,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.cleanup_ctx.append(storage)
     app.cleanup_ctx.append(pruning)
     app.cleanup_ctx.append(key_maintenance)
+    app.cleanup_ctx.append(id_token_key_maintenance)
     add_routes(app)
     return app
 
@@ -83,6 +91,10 @@ async def storage(app: web.Application) -> AsyncIterator[None]:
     try:
         await opened.keys.ensure_current(settings.signing_alg)
         await app[KEYRING].load(opened.keys)
+        app[ID_TOKEN_KEYS] = await open_id_token_keys(
+            settings, KeyRepository(opened.database, opened.server_secrets, ID_TOKEN), app[KEYRING]
+        )
+        id_tokens = IdTokenIssuer(settings.issuer, settings.id_token_ttl, app[ID_TOKEN_KEYS])
         app[DATABASE] = opened.database
         app[SERVER_SECRETS] = opened.server_secrets
         app[CLIENTS] = opened.clients
@@ -93,7 +105,10 @@ async def storage(app: web.Application) -> AsyncIterator[None]:
         app[TOKEN_LOOKUP] = TokenLookup(
             settings.issuer, app[KEYRING], opened.refresh_tokens, opened.revoked, opened.clients
         )
-        grants = install_grants(settings, opened, tokens)
+        app[USERINFO] = UserInfo(
+            settings.issuer, app[KEYRING], opened.revoked, opened.clients, opened.users
+        )
+        grants = install_grants(settings, opened, tokens, id_tokens)
         app[GRANTS] = {grant.grant_type: grant for grant in grants}
         app[AUTHORIZATION_FLOW] = AuthorizationFlow(
             issuer=settings.issuer,
@@ -105,7 +120,9 @@ async def storage(app: web.Application) -> AsyncIterator[None]:
             throttle=opened.throttle,
             csrf=Csrf(opened.server_secrets, secure=settings.secure_cookies),
         )
-        app[METADATA] = render(build_metadata(settings, [g.grant_type for g in grants]))
+        metadata = build_metadata(settings, [g.grant_type for g in grants])
+        app[METADATA] = render(metadata)
+        app[OPENID_CONFIGURATION] = render(openid_configuration(metadata))
         app[METRICS].watch_cache("clients", lambda: opened.clients.cache)
         async with (
             pool_sampler(app[METRICS], opened.database),
@@ -131,7 +148,21 @@ async def key_maintenance(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
-def install_grants(settings: Settings, storage: Storage, tokens: AccessTokenIssuer) -> list[Grant]:
+async def id_token_key_maintenance(app: web.Application) -> AsyncIterator[None]:
+    """The same upkeep for the RS256 ID-token keys, when they are kept apart."""
+    ring = app[ID_TOKEN_KEYS].own
+    if ring is None:
+        yield
+        return
+    repository = KeyRepository(app[DATABASE], app[SERVER_SECRETS], ID_TOKEN)
+    policy = RotationPolicy.for_id_tokens(app[SETTINGS])
+    async with in_background(KeyMaintenance(repository, ring, policy).run()):
+        yield
+
+
+def install_grants(
+    settings: Settings, storage: Storage, tokens: AccessTokenIssuer, id_tokens: IdTokenIssuer
+) -> list[Grant]:
     """Every grant type the token endpoint serves, in the order metadata lists them."""
     return [
         AuthorizationCodeGrant(
@@ -141,9 +172,15 @@ def install_grants(settings: Settings, storage: Storage, tokens: AccessTokenIssu
             storage.users,
             tokens,
             storage.revoked,
+            id_tokens,
         ),
         RefreshTokenGrant(
-            storage.database, storage.refresh_tokens, storage.users, tokens, storage.revoked
+            storage.database,
+            storage.refresh_tokens,
+            storage.users,
+            tokens,
+            storage.revoked,
+            id_tokens,
         ),
         ClientCredentialsGrant(tokens, settings.default_audience),
     ]

@@ -9,6 +9,8 @@ from auth_server.clients.registrations import Registrations
 from auth_server.clients.registry import ClientRepository
 from auth_server.clients.throttle import ClientAuthThrottle
 from auth_server.grants import Grant
+from auth_server.oidc.keys import IdTokenKeys
+from auth_server.oidc.userinfo import UserInfo
 from auth_server.settings import Settings
 from auth_server.signin.flow import AuthorizationFlow
 from auth_server.signin.users import UserRepository
@@ -36,3 +38,6 @@ REGISTRATIONS = web.AppKey("registrations", Registrations)
 METRICS = web.AppKey("metrics", Metrics)
 TOKENS_ISSUED = web.AppKey("tokens_issued", Counter)
 CLIENT_THROTTLE = web.AppKey("client_throttle", ClientAuthThrottle)
+ID_TOKEN_KEYS = web.AppKey("id_token_keys", IdTokenKeys)
+USERINFO = web.AppKey("userinfo", UserInfo)
+OPENID_CONFIGURATION = web.AppKey("openid_configuration", bytes)

@@ -8,6 +8,8 @@ from typing import Any
 
 from auth_server.clients.registry import AUTHORIZATION_CODE, REFRESH_TOKEN, Client
 from auth_server.grants import TokenRequest
+from auth_server.oidc.id_token import IdTokenIssuer
+from auth_server.scopes import OPENID
 from auth_server.signin.codes import AuthorizationCodes, CodeGrant
 from auth_server.signin.pkce import verifier_matches
 from auth_server.signin.users import UserRepository
@@ -53,8 +55,10 @@ class AuthorizationCodeGrant:
         users: UserRepository,
         tokens: AccessTokenIssuer,
         revoked: RevokedAccessTokens,
+        id_tokens: IdTokenIssuer,
     ) -> None:
         self._db = database
+        self._id_tokens = id_tokens
         self._codes = codes
         self._refresh_tokens = refresh_tokens
         self._users = users
@@ -108,7 +112,19 @@ class AuthorizationCodeGrant:
             jti=jti,
             now=now,
         )
-        return token.response(refresh_token=refresh_token) if refresh_token else token.response()
+        extra: dict[str, Any] = {"refresh_token": refresh_token} if refresh_token else {}
+        if OPENID in grant.scope and user is not None:  # the user was found above
+            # OpenID Connect Core §3.1.3.3: the ID token comes with the access token.
+            extra["id_token"] = self._id_tokens.issue(
+                user=user,
+                client_id=client.client_id,
+                scope=grant.scope,
+                auth_time=grant.auth_time,
+                access_token=token.access_token,
+                nonce=grant.nonce,
+                now=now,
+            )
+        return token.response(**extra)
 
     async def _revoke_after_replay(self, code: str) -> None:
         # RFC 6749 §4.1.2: a code used twice revokes what the first use produced.

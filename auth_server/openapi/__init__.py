@@ -33,6 +33,7 @@ from auth_server.openapi.lifecycle import (
     revocations_path,
     revoke_path,
 )
+from auth_server.openapi.oidc import configuration_schema, oidc_paths, userinfo_claims
 from auth_server.openapi.registration import (
     client_information,
     client_metadata,
@@ -57,6 +58,7 @@ def _paths(settings: Settings) -> Schema:
         REVOCATION_PATH: revoke_path(),
         INTROSPECTION_PATH: introspect_path(),
         REVOCATION_FEED_PATH: revocations_path(),
+        **oidc_paths(),
     }
     if settings.registration_token is not None:  # RFC 7591: only while registration is open
         paths[REGISTRATION_PATH] = register_path()
@@ -72,7 +74,12 @@ def _security_schemes(settings: Settings) -> Schema:
             "description": "RFC 6749 §2.3.1: client_id and client_secret, each form-urlencoded,"
             " joined by ':', then base64. Alternatives: client_secret_post (both in the form), or"
             " a public client's client_id alone.",
-        }
+        },
+        "accessToken": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An access token of this server whose scope has `openid`.",
+        },
     }
     if settings.registration_token is not None:
         schemes["initialAccessToken"] = {
@@ -96,6 +103,8 @@ def _schemas(settings: Settings) -> Schema:
         "TokenResponse": token_response(),
         "IntrospectionResponse": introspection_response(),
         "RevocationFeed": revocation_feed_response(),
+        "OpenIdConfiguration": configuration_schema(settings, list(grant_parameters())),
+        "UserInfo": userinfo_claims(),
     }
     if settings.registration_token is not None:
         schemas["ClientMetadata"] = client_metadata()
