@@ -1,4 +1,5 @@
-"""`auth-server user create --email --name` and `user update`, as an operator runs them."""
+"""The OpenID Connect commands as an operator runs them: `user create --email --name`,
+`user update`, and `keys list|rotate --id-token`."""
 
 from __future__ import annotations
 
@@ -63,3 +64,17 @@ def test_users_get_an_email_and_a_name_and_can_change_them(cli_env: dict[str, st
     missing = cli(cli_env, "user", "update", "nobody", "--name", "X")
     assert missing.returncode != 0
     assert "no user 'nobody'" in missing.stderr
+
+
+def test_the_id_token_keys_are_listed_and_rotated_apart(cli_env: dict[str, str]) -> None:
+    env = {**cli_env, "AUTH_SIGNING_ALG": "ES256"}
+    assert shown(cli(env, "keys", "list", "--id-token", "--json")) == []  # made by `serve`
+    started = shown(cli(env, "keys", "rotate", "--id-token", "--json"))
+    assert (started["key"]["alg"], started["key"]["state"]) == ("RS256", "current")
+    (listed,) = shown(cli(env, "keys", "list", "--id-token", "--json"))
+    assert listed["kid"] == started["key"]["kid"]
+    assert started["key"]["kid"] not in {
+        key["kid"] for key in shown(cli(env, "keys", "list", "--json"))
+    }
+    following = shown(cli(env, "keys", "rotate", "--id-token", "--json"))
+    assert (following["key"]["alg"], following["key"]["state"]) == ("RS256", "next")
