@@ -13,6 +13,7 @@ from auth_server.oidc.discovery import END_SESSION_PATH
 from auth_server.oidc.logout import LogoutError, LogoutRequest, check_logout
 from auth_server.signin.pages import render
 from auth_server.signin.sessions import SESSION_COOKIE
+from shared.errors import InvalidRequest
 from shared.http import read_form
 
 CONFIRMED = "logout"
@@ -24,7 +25,12 @@ async def end_session(request: web.Request) -> web.Response:
     """GET and POST /logout"""
     params: MultiMapping[str] = request.query
     if request.method == "POST":
-        params = await read_form(request)
+        try:
+            params = await read_form(request)
+        except InvalidRequest as exc:
+            if exc.status != 400:  # too large, too slow: the protocol's JSON answer
+                raise
+            return render("error.html", status=400, message=str(exc))
         if "csrf_token" in params:
             return await _confirmed(request, params)
     app = request.app

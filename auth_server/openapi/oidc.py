@@ -13,7 +13,6 @@ from auth_server.oidc.discovery import (
 from auth_server.openapi.common import (
     HTML,
     Schema,
-    error_body,
     error_response,
     form_body,
     json_content,
@@ -129,9 +128,9 @@ def _end_session(method: str) -> Schema:
         return {**operation, "parameters": query + cookies}
     properties: Schema = {name: {"type": "string"} for name in _LOGOUT_PARAMETERS}
     properties |= {"csrf_token": {"type": "string"}, "decision": {"enum": ["logout", "stay"]}}
-    page = _page("Our own error page; or, for a body that is not form-encoded, a JSON error.")
-    page["content"] |= json_content(error_body("invalid_request"))
-    operation["responses"]["400"] = page
+    operation["responses"]["400"] = _page(
+        "Our own error page: as for GET, or a body that is not a form."
+    )
     return {
         **operation,
         "parameters": cookies,
