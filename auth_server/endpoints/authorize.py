@@ -10,7 +10,7 @@ from auth_server.appkeys import AUTHORIZATION_FLOW, CLIENTS, SETTINGS
 from auth_server.signin.flow import redirect
 from auth_server.signin.pages import render
 from auth_server.signin.request import UntrustedRedirect, check_request, resolve_destination
-from shared.errors import OAuthError
+from shared.errors import InvalidRequest, OAuthError
 from shared.http import read_form
 
 
@@ -37,7 +37,12 @@ async def _posted_request(request: web.Request) -> web.Response:
     """OpenID Connect Core §3.1.2.1: an authorization request may be a form POST. It is the
     same request as by GET, so the browser is sent to that one; the pages' own forms always
     post to a URL with the request in its query."""
-    form = await read_form(request)
+    try:
+        form = await read_form(request)
+    except InvalidRequest as exc:
+        if exc.status != 400:  # too large, too slow: the protocol's JSON answer
+            raise
+        return render("error.html", status=400, message=str(exc))
     if not form:
         return render("error.html", status=400, message="The authorization request is empty.")
     location = f"{request.path}?{urlencode(list(form.items()))}"

@@ -38,6 +38,15 @@ async def test_an_authorization_request_may_be_posted_as_a_form(
     assert "password" in login.form.fields
 
 
+@pytest.mark.parametrize("body", [b"", b'{"client_id": "x"}'])
+async def test_a_posted_request_that_is_no_form_gets_our_error_page(
+    auth_client: AuthClient, body: bytes
+) -> None:
+    headers = {"Content-Type": "application/json"} if body else {}
+    posted = await auth_client.post("/authorize", data=body, headers=headers)
+    assert (posted.status, posted.content_type) == (400, "text/html")
+
+
 async def test_prompt_none_without_a_session_is_login_required(
     auth_client: AuthClient, relying_party: Registered, alice: str
 ) -> None:
