@@ -4,7 +4,9 @@ With AUTH_SIGNING_ALG=RS256 the access-token key ring's key signs ID tokens as w
 another algorithm, RS256 keys of their own (`purpose` `id_token`) are kept, published,
 rotated and retired under the same schedule and lock as the access-token keys; while the
 access-token key that signs is still RS256 (just after a change of algorithm), it signs ID
-tokens too, so that the first ID-token key is published before it signs anything."""
+tokens too, so that the first ID-token key is published before it signs anything. Once made,
+ID-token keys stay in use, also if the algorithm changes back to RS256: the tokens they
+signed keep verifying, and their keys retire on schedule."""
 
 from __future__ import annotations
 
@@ -32,10 +34,10 @@ class IdTokenKeys:
     @property
     def signer(self) -> JwsSigner:
         """The RS256 key that signs ID tokens now."""
-        if self._access.loaded and self._access.signer.alg == ID_TOKEN_ALG:
-            return self._access.signer
-        if self.own is not None:
+        if self.own is not None and self.own.loaded:
             return self.own.signer
+        if self._access.loaded and self._access.signer.alg == ID_TOKEN_ALG:
+            return self._access.signer  # until the first ID-token key's time comes
         raise KeyUnavailable("no RS256 key is loaded for ID tokens")
 
     @property
@@ -69,7 +71,7 @@ async def open_id_token_keys(
     settings: Settings, repository: KeyRepository, access: KeyRing
 ) -> IdTokenKeys:
     """The ID-token keys for these settings; the first RS256 key of their own is made here."""
-    if settings.signing_alg == ID_TOKEN_ALG:
+    if settings.signing_alg == ID_TOKEN_ALG and not await repository.list():
         return IdTokenKeys(access)
     now = int(time.time())
     # Published before it signs while an RS256 access-token key can sign meanwhile.

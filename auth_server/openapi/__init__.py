@@ -122,7 +122,8 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
             "version": "1",
             "description": "OAuth 2 (RFC 6749) with PKCE, RFC 9068 JWT access tokens,"
             " revocation (RFC 7009), introspection (RFC 7662) and, while open, dynamic client"
-            " registration (RFC 7591, RFC 7592). Endpoint URLs come from the RFC 8414 metadata.",
+            " registration (RFC 7591, RFC 7592), and OpenID Connect (ID tokens, UserInfo,"
+            " discovery, RP-initiated logout). Endpoint URLs come from the RFC 8414 metadata.",
         },
         "servers": [{"url": settings.issuer}],
         "paths": _paths(settings),

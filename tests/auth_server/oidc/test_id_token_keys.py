@@ -68,3 +68,8 @@ async def test_after_a_switch_from_rs256_the_new_id_token_key_is_published_befor
     body = await signed_in(after, relying_party)
     header, _ = await id_token_claims(after, body["id_token"], relying_party)
     assert header["kid"] == old_kid  # the RS256 access-token key signs them meanwhile
+    await after.close()
+
+    # Back to RS256: the ID-token key stays published and in use, retiring on schedule.
+    back = await aiohttp_client(create_app(dataclasses.replace(auth_settings, signing_alg="RS256")))
+    assert row["kid"] in await published(back)
