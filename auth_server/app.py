@@ -91,10 +91,7 @@ async def storage(app: web.Application) -> AsyncIterator[None]:
     try:
         await opened.keys.ensure_current(settings.signing_alg)
         await app[KEYRING].load(opened.keys)
-        app[ID_TOKEN_KEYS] = await open_id_token_keys(
-            settings, KeyRepository(opened.database, opened.server_secrets, ID_TOKEN), app[KEYRING]
-        )
-        id_tokens = IdTokenIssuer(settings.issuer, settings.id_token_ttl, app[ID_TOKEN_KEYS])
+        id_tokens = await install_openid(app, settings, opened)
         app[DATABASE] = opened.database
         app[SERVER_SECRETS] = opened.server_secrets
         app[CLIENTS] = opened.clients
@@ -104,9 +101,6 @@ async def storage(app: web.Application) -> AsyncIterator[None]:
         app[REGISTRATIONS] = opened.registrations
         app[TOKEN_LOOKUP] = TokenLookup(
             settings.issuer, app[KEYRING], opened.refresh_tokens, opened.revoked, opened.clients
-        )
-        app[USERINFO] = UserInfo(
-            settings.issuer, app[KEYRING], opened.revoked, opened.clients, opened.users
         )
         grants = install_grants(settings, opened, tokens, id_tokens)
         app[GRANTS] = {grant.grant_type: grant for grant in grants}
@@ -120,9 +114,7 @@ async def storage(app: web.Application) -> AsyncIterator[None]:
             throttle=opened.throttle,
             csrf=Csrf(opened.server_secrets, secure=settings.secure_cookies),
         )
-        metadata = build_metadata(settings, [g.grant_type for g in grants])
-        app[METADATA] = render(metadata)
-        app[OPENID_CONFIGURATION] = render(openid_configuration(metadata))
+        publish_metadata(app, settings, grants)
         app[METRICS].watch_cache("clients", lambda: opened.clients.cache)
         async with (
             pool_sampler(app[METRICS], opened.database),
@@ -132,6 +124,25 @@ async def storage(app: web.Application) -> AsyncIterator[None]:
     finally:
         tokens.close()
         await opened.database.close()
+
+
+def publish_metadata(app: web.Application, settings: Settings, grants: list[Grant]) -> None:
+    """The RFC 8414 document, and the OpenID configuration built from it: rendered once."""
+    metadata = build_metadata(settings, [grant.grant_type for grant in grants])
+    app[METADATA] = render(metadata)
+    app[OPENID_CONFIGURATION] = render(openid_configuration(metadata))
+
+
+async def install_openid(
+    app: web.Application, settings: Settings, opened: Storage
+) -> IdTokenIssuer:
+    """OpenID Connect: the ID-token keys (made if needed), UserInfo; the ID-token issuer."""
+    id_keys = KeyRepository(opened.database, opened.server_secrets, ID_TOKEN)
+    app[ID_TOKEN_KEYS] = await open_id_token_keys(settings, id_keys, app[KEYRING])
+    app[USERINFO] = UserInfo(
+        settings.issuer, app[KEYRING], opened.revoked, opened.clients, opened.users
+    )
+    return IdTokenIssuer(settings.issuer, settings.id_token_ttl, app[ID_TOKEN_KEYS])
 
 
 async def pruning(app: web.Application) -> AsyncIterator[None]:

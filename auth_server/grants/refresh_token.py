@@ -10,7 +10,7 @@ from auth_server.clients.registry import REFRESH_TOKEN
 from auth_server.grants import TokenRequest
 from auth_server.oidc.id_token import IdTokenIssuer
 from auth_server.scopes import OPENID, grant_scope, parse_scope
-from auth_server.signin.users import UserRepository
+from auth_server.signin.users import User, UserRepository
 from auth_server.tokens.audiences import narrow_audience
 from auth_server.tokens.issuer import AccessTokenIssuer, new_jti
 from auth_server.tokens.refresh import Family, RefreshTokens
@@ -84,18 +84,25 @@ class RefreshTokenGrant:
             jti=jti,
             now=now,
         )
-        if OPENID not in scope or user is None:  # the user was found above
-            return token.response(refresh_token=refresh_token)
-        # OpenID Connect Core §12.2: same iss, sub, aud, azp and auth_time; no nonce.
+        identity = self._identity(user, family, scope, token.access_token, now)
+        return token.response(refresh_token=refresh_token, **identity)
+
+    def _identity(
+        self, user: User | None, family: Family, scope: tuple[str, ...], access_token: str, now: int
+    ) -> dict[str, str]:
+        """OpenID Connect Core §12.2: with `openid`, an ID token for the same sign-in: same
+        iss, sub, aud, azp and auth_time; no nonce."""
+        if OPENID not in scope or user is None:
+            return {}
         id_token = self._id_tokens.issue(
             user=user,
-            client_id=client.client_id,
+            client_id=family.client_id,
             scope=scope,
             auth_time=family.auth_time,
-            access_token=token.access_token,
+            access_token=access_token,
             now=now,
         )
-        return token.response(refresh_token=refresh_token, id_token=id_token)
+        return {"id_token": id_token}
 
     async def _revoke_after_replay(self, presented: str) -> None:
         family_id = await self._refresh_tokens.family_of_spent(presented)

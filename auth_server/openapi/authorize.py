@@ -52,6 +52,16 @@ def authorization_parameters() -> list[Schema]:
             "`none` answers without a page (`login_required`, `consent_required`,"
             " `interaction_required`); `login`, `consent` force that page.",
         ),
+        {**_query("resource", RESOURCE, "The token's audience."), "explode": True},
+        _cookie(SESSION_COOKIE, "The signed-in browser's session."),
+        _cookie(BROWSER_COOKIE, "The browser's CSRF binding."),
+        *openid_parameters(),
+    ]
+
+
+def openid_parameters() -> list[Schema]:
+    """OpenID Connect Core §3.1.2.1: the nonce for the ID token, max_age, login_hint."""
+    return [
         _query(
             "nonce",
             {"type": "string", "maxLength": 512},
@@ -67,9 +77,6 @@ def authorization_parameters() -> list[Schema]:
             {"type": "string", "maxLength": 256},
             "OpenID Connect: the username to fill in on the login page.",
         ),
-        {**_query("resource", RESOURCE, "The token's audience."), "explode": True},
-        _cookie(SESSION_COOKIE, "The signed-in browser's session."),
-        _cookie(BROWSER_COOKIE, "The browser's CSRF binding."),
     ]
 
 
