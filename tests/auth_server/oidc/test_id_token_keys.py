@@ -12,8 +12,11 @@ import pytest
 from pytest_aiohttp import AiohttpClient
 
 from auth_server import Settings, create_app
-from auth_server.appkeys import CLIENTS, DATABASE, USERS
+from auth_server.appkeys import CLIENTS, DATABASE, ID_TOKEN_KEYS, SERVER_SECRETS, SETTINGS, USERS
 from auth_server.clients.policy import new_client
+from auth_server.signing.rotation import KeyMaintenance
+from auth_server.signing.schedule import RotationPolicy
+from auth_server.signing.store import ID_TOKEN, KeyRepository
 from tests.auth_server.conftest import PASSWORD, REDIRECT_URI, AuthClient, Registered
 from tests.auth_server.oidc.signin import id_token_claims, jwks, signed_in
 
@@ -73,3 +76,20 @@ async def test_after_a_switch_from_rs256_the_new_id_token_key_is_published_befor
     # Back to RS256: the ID-token key stays published and in use, retiring on schedule.
     back = await aiohttp_client(create_app(dataclasses.replace(auth_settings, signing_alg="RS256")))
     assert row["kid"] in await published(back)
+
+
+async def test_id_token_keys_rotate_on_schedule_publishing_the_successor_before_it_signs(
+    auth_client: AuthClient,
+) -> None:
+    app = auth_client.app
+    keys, ring = app[ID_TOKEN_KEYS], app[ID_TOKEN_KEYS].own
+    assert ring is not None
+    repository = KeyRepository(app[DATABASE], app[SERVER_SECRETS], ID_TOKEN)
+    policy = dataclasses.replace(RotationPolicy.for_id_tokens(app[SETTINGS]), lead=30, interval=60)
+    signing = keys.signer.kid
+    later = int(time.time()) + 40  # the successor is due: interval - lead has passed
+    await KeyMaintenance(repository, ring, policy).tick(now=later)
+    (successor,) = [key for key in await repository.list() if key.kid != signing]
+    assert (successor.alg, successor.signing_from) == ("RS256", later + 30)
+    assert successor.kid in await published(auth_client)  # published now ...
+    assert keys.signer.kid == signing  # ... signing only from its signing_from
