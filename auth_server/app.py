@@ -14,9 +14,11 @@ from auth_server.appkeys import (
     DEVICE_CODES,
     DEVICE_VERIFICATION,
     GRANTS,
+    ID_TOKEN_KEYS,
     KEYRING,
     METADATA,
     METRICS,
+    OPENID_CONFIGURATION,
     REFRESH_TOKENS,
     REGISTRATIONS,
     REVOKED,
@@ -25,6 +27,7 @@ from auth_server.appkeys import (
     STORAGE,
     TOKEN_LOOKUP,
     TOKENS_ISSUED,
+    USERINFO,
     USERS,
 )
 from auth_server.clients.cache import client_caching
@@ -36,6 +39,10 @@ from auth_server.grants.authorization_code import AuthorizationCodeGrant
 from auth_server.grants.client_credentials import ClientCredentialsGrant
 from auth_server.grants.device_code import DeviceCodeGrant
 from auth_server.grants.refresh_token import RefreshTokenGrant
+from auth_server.oidc.discovery import openid_configuration
+from auth_server.oidc.id_token import IdTokenIssuer
+from auth_server.oidc.keys import open_id_token_keys
+from auth_server.oidc.userinfo import UserInfo
 from auth_server.pruning import prune_forever
 from auth_server.routes import add_routes
 from auth_server.settings import Settings
@@ -44,7 +51,7 @@ from auth_server.signin.pages import Csrf
 from auth_server.signing.keyring import KeyRing
 from auth_server.signing.rotation import KeyMaintenance
 from auth_server.signing.schedule import RotationPolicy
-from auth_server.signing.store import KeyRepository
+from auth_server.signing.store import ID_TOKEN, KeyRepository
 from auth_server.storage import Storage, open_storage
 from auth_server.tokens.issuer import AccessTokenIssuer
 from auth_server.tokens.lookup import TokenLookup
@@ -73,6 +80,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
             pool_metrics(METRICS, DATABASE),
             pruning,
             key_maintenance,
+            id_token_key_maintenance,
         ]
     )
     add_routes(app)
@@ -116,14 +124,15 @@ async def signing_keys(app: web.Application) -> AsyncIterator[None]:
     settings, storage = app[SETTINGS], app[STORAGE]
     await storage.keys.ensure_current(settings.signing_alg)
     await app[KEYRING].load(storage.keys)
+    id_tokens = await install_openid(app, settings, storage)
     tokens = AccessTokenIssuer(settings.issuer, settings.access_token_ttl, app[KEYRING])
     try:
         app[TOKEN_LOOKUP] = TokenLookup(
             settings.issuer, app[KEYRING], storage.refresh_tokens, storage.revoked, storage.clients
         )
-        grants = install_grants(settings, storage, tokens)
+        grants = install_grants(settings, storage, tokens, id_tokens)
         app[GRANTS] = {grant.grant_type: grant for grant in grants}
-        app[METADATA] = render(build_metadata(settings, [g.grant_type for g in grants]))
+        publish_metadata(app, settings, grants)
         yield
     finally:
         tokens.close()
@@ -135,6 +144,25 @@ async def client_cache(app: web.Application) -> AsyncIterator[None]:
     app[METRICS].watch_cache("clients", lambda: clients.cache)
     async with client_caching(app[DATABASE], clients):
         yield
+
+
+def publish_metadata(app: web.Application, settings: Settings, grants: list[Grant]) -> None:
+    """The RFC 8414 document, and the OpenID configuration built from it: rendered once."""
+    metadata = build_metadata(settings, [grant.grant_type for grant in grants])
+    app[METADATA] = render(metadata)
+    app[OPENID_CONFIGURATION] = render(openid_configuration(metadata))
+
+
+async def install_openid(
+    app: web.Application, settings: Settings, opened: Storage
+) -> IdTokenIssuer:
+    """OpenID Connect: the ID-token keys (made if needed), UserInfo; the ID-token issuer."""
+    id_keys = KeyRepository(opened.database, opened.server_secrets, ID_TOKEN)
+    app[ID_TOKEN_KEYS] = await open_id_token_keys(settings, id_keys, app[KEYRING])
+    app[USERINFO] = UserInfo(
+        settings.issuer, app[KEYRING], opened.revoked, opened.clients, opened.users
+    )
+    return IdTokenIssuer(settings.issuer, settings.id_token_ttl, app[ID_TOKEN_KEYS])
 
 
 async def pruning(app: web.Application) -> AsyncIterator[None]:
@@ -165,7 +193,21 @@ def device_verification(settings: Settings, storage: Storage) -> DeviceVerificat
     )
 
 
-def install_grants(settings: Settings, storage: Storage, tokens: AccessTokenIssuer) -> list[Grant]:
+async def id_token_key_maintenance(app: web.Application) -> AsyncIterator[None]:
+    """The same upkeep for the RS256 ID-token keys, when they are kept apart."""
+    ring = app[ID_TOKEN_KEYS].own
+    if ring is None:
+        yield
+        return
+    repository = KeyRepository(app[DATABASE], app[SERVER_SECRETS], ID_TOKEN)
+    policy = RotationPolicy.for_id_tokens(app[SETTINGS])
+    async with in_background(KeyMaintenance(repository, ring, policy).run()):
+        yield
+
+
+def install_grants(
+    settings: Settings, storage: Storage, tokens: AccessTokenIssuer, id_tokens: IdTokenIssuer
+) -> list[Grant]:
     """Every grant type the token endpoint serves, in the order metadata lists them."""
     return [
         AuthorizationCodeGrant(
@@ -175,9 +217,15 @@ def install_grants(settings: Settings, storage: Storage, tokens: AccessTokenIssu
             storage.users,
             tokens,
             storage.revoked,
+            id_tokens,
         ),
         RefreshTokenGrant(
-            storage.database, storage.refresh_tokens, storage.users, tokens, storage.revoked
+            storage.database,
+            storage.refresh_tokens,
+            storage.users,
+            tokens,
+            storage.revoked,
+            id_tokens,
         ),
         ClientCredentialsGrant(tokens, settings.default_audience),
         DeviceCodeGrant(

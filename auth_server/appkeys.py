@@ -11,6 +11,8 @@ from auth_server.clients.throttle import ClientAuthThrottle
 from auth_server.device.codes import DeviceCodes
 from auth_server.device.verification import DeviceVerification
 from auth_server.grants import Grant
+from auth_server.oidc.keys import IdTokenKeys
+from auth_server.oidc.userinfo import UserInfo
 from auth_server.settings import Settings
 from auth_server.signin.flow import AuthorizationFlow
 from auth_server.signin.users import UserRepository
@@ -42,3 +44,6 @@ TOKENS_ISSUED = web.AppKey("tokens_issued", Counter)
 CLIENT_THROTTLE = web.AppKey("client_throttle", ClientAuthThrottle)
 DEVICE_CODES = web.AppKey("device_codes", DeviceCodes)
 DEVICE_VERIFICATION = web.AppKey("device_verification", DeviceVerification)
+ID_TOKEN_KEYS = web.AppKey("id_token_keys", IdTokenKeys)
+USERINFO = web.AppKey("userinfo", UserInfo)
+OPENID_CONFIGURATION = web.AppKey("openid_configuration", bytes)

@@ -249,4 +249,19 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        11,
+        "OpenID Connect: users' claims, post-logout redirect URIs, nonces, ID-token keys",
+        (
+            "ALTER TABLE users ADD COLUMN email TEXT",
+            "ALTER TABLE users ADD COLUMN email_verified BOOLEAN NOT NULL DEFAULT FALSE",
+            "ALTER TABLE users ADD COLUMN name TEXT",
+            "ALTER TABLE clients ADD COLUMN post_logout_redirect_uris TEXT NOT NULL DEFAULT '[]'",
+            # OpenID Connect Core §3.1.2.1: the nonce goes from the request into the ID token.
+            "ALTER TABLE authorization_codes ADD COLUMN nonce TEXT",
+            # `access` keys sign access tokens (and ID tokens when they are RS256 keys);
+            # `id_token` keys are the RS256 keys kept for ID tokens beside keys of another alg.
+            "ALTER TABLE signing_keys ADD COLUMN purpose TEXT NOT NULL DEFAULT 'access'",
+        ),
+    ),
 )

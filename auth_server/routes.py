@@ -11,15 +11,19 @@ from auth_server.endpoints import (
     client_configuration,
     device,
     device_authorization,
+    end_session,
     health,
     introspection,
     jwks,
     metadata,
+    openid_configuration,
     registration,
     revocation,
     revocation_feed,
     token,
+    userinfo,
 )
+from auth_server.oidc.discovery import END_SESSION_PATH, OPENID_CONFIGURATION_PATH, USERINFO_PATH
 from shared.metrics import metrics_handler
 
 
@@ -37,6 +41,11 @@ def add_routes(app: web.Application) -> None:
     )
     app.router.add_get(metadata.VERIFICATION_PATH, device.device)
     app.router.add_post(metadata.VERIFICATION_PATH, device.device)
+    app.router.add_get(OPENID_CONFIGURATION_PATH, openid_configuration.openid_configuration)
+    app.router.add_get(USERINFO_PATH, userinfo.userinfo)
+    app.router.add_post(USERINFO_PATH, userinfo.userinfo)
+    app.router.add_get(END_SESSION_PATH, end_session.end_session)
+    app.router.add_post(END_SESSION_PATH, end_session.end_session)
     if app[SETTINGS].registration_token is not None:  # unset: registration is closed
         configuration = metadata.REGISTRATION_PATH + "/{client_id}"
         app.router.add_post(metadata.REGISTRATION_PATH, registration.register)

@@ -5,6 +5,11 @@ from __future__ import annotations
 from shared.config import is_scope_token
 from shared.errors import InvalidScope
 
+# OpenID Connect Core §3.1.2.1 and §5.4: `openid` asks for an ID token, `profile` and
+# `email` for the claims of those names.
+OPENID = "openid"
+IDENTITY_SCOPES = (OPENID, "profile", "email")
+
 
 def parse_scope(value: str | None) -> tuple[str, ...] | None:
     """The scope names of a request parameter, in order, once each; None when absent."""

@@ -21,6 +21,7 @@ OPTIONS: tuple[Option, ...] = (
         "http://{AUTH_HOST}:{AUTH_PORT}",
     ),
     Option("AUTH_ACCESS_TOKEN_TTL", "access token lifetime, seconds", "900"),
+    Option("AUTH_ID_TOKEN_TTL", "ID token lifetime (OpenID Connect), seconds", "900"),
     Option("AUTH_REFRESH_TOKEN_TTL", "refresh token lifetime, seconds", "2592000"),
     Option("AUTH_SESSION_TTL", "how long a sign-in lasts in the browser, seconds", "28800"),
     Option(
@@ -78,6 +79,7 @@ class Settings:
     issuer: str = "http://127.0.0.1:8000"
     database_url: str = "sqlite:///var/auth.db"
     access_token_ttl: int = 900
+    id_token_ttl: int = 900
     refresh_token_ttl: int = 30 * DAY
     session_ttl: int = 8 * 3600
     default_audience: str = "http://127.0.0.1:8001"
@@ -121,6 +123,7 @@ class Settings:
             issuer=read.url("AUTH_ISSUER", f"http://{url_host(host)}:{port or 8000}"),
             database_url=read.database_url("AUTH_DATABASE_URL", "sqlite:///var/auth.db"),
             access_token_ttl=read.integer("AUTH_ACCESS_TOKEN_TTL", 900, low=1, high=DAY),
+            id_token_ttl=read.integer("AUTH_ID_TOKEN_TTL", 900, low=1, high=DAY),
             refresh_token_ttl=read.integer(
                 "AUTH_REFRESH_TOKEN_TTL", 30 * DAY, low=60, high=365 * DAY
             ),

@@ -36,9 +36,10 @@ def submit(person: requests.Session, page: requests.Response, **values: str) -> 
     )
 
 
-def approve(authorization_url: str, username: str) -> str:
-    """Sign in and approve; return the URL the browser is finally sent to (the client's)."""
-    person = requests.Session()
+def approve(authorization_url: str, username: str, person: requests.Session | None = None) -> str:
+    """Sign in and approve; return the URL the browser is finally sent to (the client's).
+    With `person`, that browser (and its cookies, the session among them) is used."""
+    person = person or requests.Session()
     login = person.get(authorization_url, allow_redirects=False)
     assert login.status_code == 200, login.text
     consent = submit(person, login, username=username, password=PASSWORD)

@@ -1,4 +1,5 @@
-"""`auth-server keys list | keys rotate [--emergency]`: signing keys from the command line."""
+"""`auth-server keys list | keys rotate [--emergency]` (`--id-token` for the ID-token keys):
+signing keys from the command line."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ import argparse
 import json
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from auth_server.settings import Settings
 from auth_server.signing.schedule import RotationPolicy, state_at
-from auth_server.signing.store import Rotation
+from auth_server.signing.store import ID_TOKEN, KeyRepository, Rotation
 from auth_server.storage import Storage
 
 KeyCommand = Callable[[argparse.Namespace, Settings, Storage], Awaitable[int]]
@@ -24,6 +26,7 @@ def add_key_parsers(
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     listing = sub.add_parser("list", parents=[settings], help="the keys, their states and times")
     listing.add_argument("--json", action="store_true")
+    listing.add_argument("--id-token", action="store_true", help=_ID_TOKEN_HELP)
     rotate = sub.add_parser(
         "rotate", parents=[settings], help="start a rotation: a new key signs after the delay"
     )
@@ -33,6 +36,28 @@ def add_key_parsers(
         help="stop using and unpublish the current key at once; a fresh key signs now",
     )
     rotate.add_argument("--json", action="store_true")
+    rotate.add_argument("--id-token", action="store_true", help=_ID_TOKEN_HELP)
+
+
+_ID_TOKEN_HELP = "the RS256 keys kept for ID tokens when AUTH_SIGNING_ALG is another algorithm"
+
+
+@dataclass(frozen=True, slots=True)
+class Chain:
+    """One succession of keys: where they are stored, how they rotate, their algorithm."""
+
+    keys: KeyRepository
+    policy: RotationPolicy
+    alg: str
+
+
+def _chain(args: argparse.Namespace, settings: Settings, storage: Storage) -> Chain:
+    """The keys the command is about: the access-token keys, or (`--id-token`) the RS256
+    keys of ID tokens, with their repository, rotation policy and algorithm."""
+    if args.id_token:
+        keys = KeyRepository(storage.database, storage.server_secrets, ID_TOKEN)
+        return Chain(keys, RotationPolicy.for_id_tokens(settings), "RS256")
+    return Chain(storage.keys, RotationPolicy.from_settings(settings), settings.signing_alg)
 
 
 _TIME_COLUMNS = ("created_at", "signing_from", "retire_at", "remove_at")
@@ -46,7 +71,7 @@ def _when(epoch: int | None) -> str:
 
 
 async def keys_list(args: argparse.Namespace, settings: Settings, storage: Storage) -> int:
-    keys = await storage.keys.list()
+    keys = await _chain(args, settings, storage).keys.list()
     now = int(time.time())
     shown = [key.describe(state_at(key, keys, now)) for key in keys]
     if args.json:
@@ -60,11 +85,12 @@ async def keys_list(args: argparse.Namespace, settings: Settings, storage: Stora
 
 
 async def keys_rotate(args: argparse.Namespace, settings: Settings, storage: Storage) -> int:
+    chain = _chain(args, settings, storage)
     if args.emergency:
-        rotation = await storage.keys.replace_compromised(settings.signing_alg)
+        rotation = await chain.keys.replace_compromised(chain.alg)
     else:
-        rotation = await storage.keys.rotate(RotationPolicy.from_settings(settings))
-    keys = await storage.keys.list()
+        rotation = await chain.keys.rotate(chain.policy)
+    keys = await chain.keys.list()
     now = int(time.time())
     if args.json:
         described = rotation.key.describe(state_at(rotation.key, keys, now))

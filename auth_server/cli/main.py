@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from auth_server.cli.keys import KEY_COMMANDS, add_key_parsers
+from auth_server.cli.users import USER_COMMANDS, add_profile_options, profile_of
+from auth_server.cli.users import add_update_parser as add_user_update_parser
 from auth_server.clients.policy import ClientPolicyError, new_client
 from auth_server.settings import OPTIONS, Settings
 from auth_server.signin.users import UserPolicyError
@@ -43,7 +45,9 @@ def _user_parsers(parser: argparse.ArgumentParser, settings: argparse.ArgumentPa
     create.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
+    add_profile_options(create)
     create.add_argument("--json", action="store_true")
+    add_user_update_parser(sub, settings)
     sub.add_parser("list", parents=[settings], help="list users").add_argument(
         "--json", action="store_true"
     )
@@ -63,6 +67,9 @@ def _client_parsers(parser: argparse.ArgumentParser, settings: argparse.Argument
     create.add_argument("--audience", action="append", default=[], dest="audiences")
     create.add_argument("--public", action="store_true", help="no secret (native or browser app)")
     create.add_argument("--introspect", action="store_true", help="may introspect any token")
+    create.add_argument(
+        "--post-logout-redirect-uri", action="append", default=[], dest="logout_uris"
+    )
     create.add_argument("--json", action="store_true")
     listing = sub.add_parser("list", parents=[settings], help="list clients")
     listing.add_argument("--json", action="store_true")
@@ -125,6 +132,7 @@ async def _client_create(args: argparse.Namespace, settings: Settings, storage: 
             audiences=tuple(args.audiences),
             public=args.public,
             introspect=args.introspect,
+            post_logout_redirect_uris=tuple(args.logout_uris),
             server_scopes=settings.scopes,
         )
     except ClientPolicyError as exc:
@@ -201,7 +209,7 @@ def _read_password(from_stdin: bool) -> str:
 async def _user_create(args: argparse.Namespace, settings: Settings, storage: Storage) -> int:
     password = _read_password(args.password_stdin)
     try:
-        user = await storage.users.create(args.username, password)
+        user = await storage.users.create(args.username, password, profile_of(args))
     except UserPolicyError as exc:
         raise CommandError(str(exc)) from None
     except Conflict:
@@ -252,6 +260,7 @@ _COMMANDS: dict[str, Command] = {
     "user disable": _user_disable,
     "user enable": _user_enable,
     **KEY_COMMANDS,
+    **USER_COMMANDS,
 }
 
 

@@ -6,7 +6,12 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from auth_server.clients.policy import ClientPolicyError, RedirectUriError, new_client
+from auth_server.clients.policy import (
+    ClientPolicyError,
+    RedirectUriError,
+    check_redirect_uri,
+    new_client,
+)
 from auth_server.clients.registry import AUTHORIZATION_CODE, NONE, SECRET_BASIC, Client, NewClient
 from auth_server.scopes import format_scope
 from shared.errors import OAuthError
@@ -56,6 +61,19 @@ def _redirect_uris(body: dict[str, Any]) -> tuple[str, ...]:
     return uris
 
 
+def _post_logout_redirect_uris(body: dict[str, Any]) -> tuple[str, ...]:
+    """OpenID RP-Initiated Logout 1.0 §3.1: where the client may be sent after logout."""
+    uris = _strings(body, "post_logout_redirect_uris") or ()
+    if len(uris) > MAX_REDIRECT_URIS or any(len(uri) > MAX_URI_LENGTH for uri in uris):
+        raise InvalidClientMetadata(
+            f"at most {MAX_REDIRECT_URIS} post_logout_redirect_uris of {MAX_URI_LENGTH} characters"
+        )
+    try:
+        return tuple(check_redirect_uri(uri) for uri in uris)
+    except RedirectUriError as exc:
+        raise InvalidClientMetadata(f"post_logout_redirect_uris: {exc}") from None
+
+
 def _grant_and_response_types(body: dict[str, Any], supported: Collection[str]) -> tuple[str, ...]:
     """RFC 7591 §2.1: grant_types (default authorization_code) and response_types agree."""
     grants = _strings(body, "grant_types")
@@ -86,6 +104,7 @@ def parse_metadata(
     scope = _string(body, "scope")
     grants = _grant_and_response_types(body, grant_types)
     redirect_uris = _redirect_uris(body)
+    logout_uris = _post_logout_redirect_uris(body)
     try:
         return new_client(
             name=_string(body, "client_name") or UNNAMED,
@@ -94,6 +113,7 @@ def parse_metadata(
             redirect_uris=redirect_uris,
             public=method == NONE,
             token_endpoint_auth_method=method,
+            post_logout_redirect_uris=logout_uris,
             server_scopes=server_scopes,
         )
     except RedirectUriError as exc:
@@ -115,6 +135,8 @@ def client_information(client: Client, registration_client_uri: str) -> dict[str
         "scope": format_scope(client.scope),
         "registration_client_uri": registration_client_uri,
     }
+    if client.post_logout_redirect_uris:
+        info["post_logout_redirect_uris"] = list(client.post_logout_redirect_uris)
     if not client.is_public:
         info["client_secret_expires_at"] = 0  # RFC 7591 §3.2.1: 0 means it never expires
     return info

@@ -128,6 +128,7 @@ def new_client(
     public: bool = False,
     introspect: bool = False,
     token_endpoint_auth_method: str | None = None,
+    post_logout_redirect_uris: tuple[str, ...] = (),
     server_scopes: tuple[str, ...],
 ) -> NewClient:
     """A registration checked against every rule, with SPEC's defaults filled in."""
@@ -137,6 +138,8 @@ def new_client(
     if token_endpoint_auth_method is not None:
         check_auth_method(token_endpoint_auth_method, public=public)
     redirect_uris = tuple(dict.fromkeys(check_redirect_uri(u) for u in redirect_uris))
+    # OpenID RP-Initiated Logout 1.0 §3: the same rules as redirect URIs, matched exactly.
+    logout_uris = tuple(dict.fromkeys(check_redirect_uri(u) for u in post_logout_redirect_uris))
     grants = tuple(dict.fromkeys(grant_types)) or default_grant_types(
         public=public, has_redirect_uris=bool(redirect_uris)
     )
@@ -149,4 +152,5 @@ def new_client(
         public=public,
         introspect=introspect,
         token_endpoint_auth_method=token_endpoint_auth_method,
+        post_logout_redirect_uris=logout_uris,
     )

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from auth_server.scopes import format_scope
+from auth_server.scopes import IDENTITY_SCOPES, format_scope
 from auth_server.signing.server_secrets import ServerSecrets
 from shared.db import Database, Executor, Row
 from shared.row_cache import RowCache, lookup
@@ -57,6 +57,7 @@ class Client:
     introspect: bool
     created_at: int
     updated_at: int
+    post_logout_redirect_uris: tuple[str, ...] = ()
 
     @property
     def is_public(self) -> bool:
@@ -66,6 +67,14 @@ class Client:
     def allowed_audiences(self, default_audience: str) -> tuple[str, ...]:
         """The `aud` values this client may ask for; the server default when none registered."""
         return self.audiences or (default_audience,)
+
+    @property
+    def requestable_scope(self) -> tuple[str, ...]:
+        """Its registered scopes, and with the code grant the identity scopes of OpenID
+        Connect (SPEC "OpenID Connect"): never for a client acting only for itself."""
+        if AUTHORIZATION_CODE not in self.grant_types:
+            return self.scope
+        return self.scope + tuple(name for name in IDENTITY_SCOPES if name not in self.scope)
 
     def describe(self) -> dict[str, Any]:
         """The client as shown to operators: everything but its secret."""
@@ -78,6 +87,7 @@ class Client:
             "scope": format_scope(self.scope),
             "redirect_uris": list(self.redirect_uris),
             "audiences": list(self.audiences),
+            "post_logout_redirect_uris": list(self.post_logout_redirect_uris),
             "introspect": self.introspect,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
@@ -97,6 +107,7 @@ class Client:
             introspect=bool(row["introspect"]),
             created_at=int(row["created_at"]),
             updated_at=int(row["updated_at"]),
+            post_logout_redirect_uris=tuple(json.loads(row["post_logout_redirect_uris"])),
         )
 
 
@@ -112,11 +123,12 @@ class NewClient:
     public: bool = False
     introspect: bool = False
     token_endpoint_auth_method: str | None = None
+    post_logout_redirect_uris: tuple[str, ...] = ()
 
 
 _COLUMNS = (
     "client_id, client_name, secret_digest, token_endpoint_auth_method, grant_types, scope,"
-    " redirect_uris, audiences, introspect, created_at, updated_at"
+    " redirect_uris, audiences, introspect, created_at, updated_at, post_logout_redirect_uris"
 )
 
 
@@ -146,10 +158,11 @@ class ClientRepository:
             introspect=new.introspect,
             created_at=now,
             updated_at=now,
+            post_logout_redirect_uris=new.post_logout_redirect_uris,
         )
         await (tx or self._db).execute(
             f"INSERT INTO clients ({_COLUMNS})"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             *_values(client),
         )
         return client, secret
@@ -187,8 +200,8 @@ class ClientRepository:
         audiences and introspection right stay. None if there is no such client."""
         row = await self._db.fetchrow(
             "UPDATE clients SET client_name = $2, token_endpoint_auth_method = $3,"
-            " grant_types = $4, scope = $5, redirect_uris = $6, updated_at = $7"
-            f" WHERE client_id = $1 RETURNING {_COLUMNS}",
+            " grant_types = $4, scope = $5, redirect_uris = $6, updated_at = $7,"
+            f" post_logout_redirect_uris = $8 WHERE client_id = $1 RETURNING {_COLUMNS}",
             client_id,
             new.client_name,
             new.token_endpoint_auth_method or (NONE if new.public else SECRET_BASIC),
@@ -196,6 +209,7 @@ class ClientRepository:
             format_scope(new.scope),
             json.dumps(list(new.redirect_uris)),
             int(time.time()),
+            json.dumps(list(new.post_logout_redirect_uris)),
         )
         self._changed(client_id)
         return None if row is None else Client.from_row(row)
@@ -232,4 +246,5 @@ def _values(client: Client) -> tuple[Any, ...]:
         client.introspect,
         client.created_at,
         client.updated_at,
+        json.dumps(list(client.post_logout_redirect_uris)),
     )

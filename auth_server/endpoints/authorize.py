@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from aiohttp import web
 
 from auth_server.appkeys import AUTHORIZATION_FLOW, CLIENTS, SETTINGS
 from auth_server.signin.flow import redirect
 from auth_server.signin.pages import render
 from auth_server.signin.request import UntrustedRedirect, check_request, resolve_destination
-from shared.errors import OAuthError
+from shared.errors import InvalidRequest, OAuthError
+from shared.http import read_form
 
 
 async def authorize(request: web.Request) -> web.StreamResponse:
     """GET and POST /authorize"""
+    if request.method == "POST" and not request.query_string:
+        return await _posted_request(request)
     settings = request.app[SETTINGS]
     try:
         destination = await resolve_destination(request.query, request.app[CLIENTS])
@@ -26,3 +31,19 @@ async def authorize(request: web.Request) -> web.StreamResponse:
         if exc.description:
             params["error_description"] = exc.description
         return redirect(destination, settings.issuer, **params)
+
+
+async def _posted_request(request: web.Request) -> web.Response:
+    """OpenID Connect Core §3.1.2.1: an authorization request may be a form POST. It is the
+    same request as by GET, so the browser is sent to that one; the pages' own forms always
+    post to a URL with the request in its query."""
+    try:
+        form = await read_form(request)
+    except InvalidRequest as exc:
+        if exc.status != 400:  # too large, too slow: the protocol's JSON answer
+            raise
+        return render("error.html", status=400, message=str(exc))
+    if not form:
+        return render("error.html", status=400, message="The authorization request is empty.")
+    location = f"{request.path}?{urlencode(list(form.items()))}"
+    return web.Response(status=303, headers={"Location": location, "Cache-Control": "no-store"})

@@ -10,11 +10,10 @@ from aiohttp import web
 from auth_server.appkeys import CLIENTS, REGISTRATIONS, SERVER_SECRETS, SETTINGS
 from auth_server.clients.metadata import InvalidClientMetadata, client_information
 from auth_server.clients.registry import Client
+from auth_server.endpoints.bearer import invalid_token, presented_token
 from auth_server.endpoints.registration import (
     configuration_uri,
-    invalid_token,
     parse_request,
-    presented_token,
     read_metadata,
 )
 from shared.http import NO_STORE, json_response

@@ -6,7 +6,7 @@ import asyncio
 
 from aiohttp import web
 
-from auth_server.appkeys import DATABASE, KEYRING
+from auth_server.appkeys import DATABASE, ID_TOKEN_KEYS, KEYRING
 from shared.db import StorageUnavailable
 from shared.http import json_response
 from shared.serve import LIFECYCLE
@@ -24,7 +24,7 @@ async def readyz(request: web.Request) -> web.Response:
     problems = []
     if request.app[LIFECYCLE].draining:
         problems.append("stopping")
-    if not request.app[KEYRING].loaded:
+    if not request.app[KEYRING].loaded or not request.app[ID_TOKEN_KEYS].loaded:
         problems.append("no signing key loaded")
     try:
         await asyncio.wait_for(request.app[DATABASE].ping(), READY_TIMEOUT)

@@ -11,29 +11,16 @@ from aiohttp import web
 from auth_server.appkeys import GRANTS, REGISTRATIONS, SETTINGS
 from auth_server.clients.metadata import InvalidClientMetadata, client_information, parse_metadata
 from auth_server.clients.registry import NewClient
+from auth_server.endpoints.bearer import invalid_token, presented_token
 from auth_server.endpoints.metadata import REGISTRATION_PATH
-from shared.bearer import bearer_token, same_token
-from shared.errors import BearerError, InvalidRequest, InvalidToken
+from shared.bearer import same_token
+from shared.errors import InvalidRequest
 from shared.http import NO_STORE, json_response, read_body
 
 log = logging.getLogger(__name__)
 
 JSON_CONTENT_TYPE = "application/json"
 MAX_METADATA_BYTES = 16 * 1024
-MAX_TOKEN_CHARS = 4096
-
-
-def presented_token(request: web.Request, realm: str) -> str:
-    """The initial or registration access token (RFC 6750 §2.1), refused with our realm."""
-    try:
-        return bearer_token(request, max_chars=MAX_TOKEN_CHARS)
-    except BearerError as exc:
-        raise exc.with_challenge(realm=realm) from None
-
-
-def invalid_token(realm: str) -> BearerError:
-    """RFC 6750 §3.1: 401 with `error="invalid_token"`; never says which part was wrong."""
-    return InvalidToken("the access token is invalid").with_challenge(realm=realm)
 
 
 def configuration_uri(issuer: str, client_id: str) -> str:

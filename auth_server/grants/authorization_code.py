@@ -8,9 +8,11 @@ from typing import Any
 
 from auth_server.clients.registry import AUTHORIZATION_CODE, REFRESH_TOKEN, Client
 from auth_server.grants import TokenRequest
+from auth_server.oidc.id_token import IdTokenIssuer
+from auth_server.scopes import OPENID
 from auth_server.signin.codes import AuthorizationCodes, CodeGrant
 from auth_server.signin.pkce import verifier_matches
-from auth_server.signin.users import UserRepository
+from auth_server.signin.users import User, UserRepository
 from auth_server.tokens.audiences import narrow_audience
 from auth_server.tokens.issuer import AccessTokenIssuer, new_jti
 from auth_server.tokens.refresh import RefreshTokens
@@ -53,8 +55,10 @@ class AuthorizationCodeGrant:
         users: UserRepository,
         tokens: AccessTokenIssuer,
         revoked: RevokedAccessTokens,
+        id_tokens: IdTokenIssuer,
     ) -> None:
         self._db = database
+        self._id_tokens = id_tokens
         self._codes = codes
         self._refresh_tokens = refresh_tokens
         self._users = users
@@ -108,7 +112,25 @@ class AuthorizationCodeGrant:
             jti=jti,
             now=now,
         )
-        return token.response(refresh_token=refresh_token) if refresh_token else token.response()
+        extra = {"refresh_token": refresh_token} if refresh_token else {}
+        return token.response(**extra, **self._identity(user, grant, token.access_token, now))
+
+    def _identity(
+        self, user: User | None, grant: CodeGrant, access_token: str, now: int
+    ) -> dict[str, str]:
+        """OpenID Connect Core §3.1.3.3: with `openid` granted, an ID token comes too."""
+        if OPENID not in grant.scope or user is None:
+            return {}
+        id_token = self._id_tokens.issue(
+            user=user,
+            client_id=grant.client_id,
+            scope=grant.scope,
+            auth_time=grant.auth_time,
+            access_token=access_token,
+            nonce=grant.nonce,
+            now=now,
+        )
+        return {"id_token": id_token}
 
     async def _revoke_after_replay(self, code: str) -> None:
         # RFC 6749 §4.1.2: a code used twice revokes what the first use produced.

@@ -6,7 +6,7 @@ from typing import Any
 
 from auth_server.clients.registry import CLIENT_CREDENTIALS
 from auth_server.grants import TokenRequest
-from auth_server.scopes import grant_scope, parse_scope
+from auth_server.scopes import IDENTITY_SCOPES, grant_scope, parse_scope
 from auth_server.tokens.audiences import choose_audience
 from auth_server.tokens.issuer import AccessTokenIssuer
 from shared.errors import UnauthorizedClient
@@ -26,7 +26,9 @@ class ClientCredentialsGrant:
         client = request.client
         if client.is_public:
             raise UnauthorizedClient("public clients cannot use client_credentials")
-        scope = grant_scope(parse_scope(single(request.form, "scope")), client.scope)
+        # SPEC "OpenID Connect": no identity scope for a client acting for itself.
+        allowed = tuple(name for name in client.scope if name not in IDENTITY_SCOPES)
+        scope = grant_scope(parse_scope(single(request.form, "scope")), allowed)
         audience = choose_audience(
             request.form.getall("resource", []),
             client.allowed_audiences(self._default_audience),

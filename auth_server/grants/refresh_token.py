@@ -8,8 +8,9 @@ from typing import Any
 
 from auth_server.clients.registry import REFRESH_TOKEN
 from auth_server.grants import TokenRequest
-from auth_server.scopes import grant_scope, parse_scope
-from auth_server.signin.users import UserRepository
+from auth_server.oidc.id_token import IdTokenIssuer
+from auth_server.scopes import OPENID, grant_scope, parse_scope
+from auth_server.signin.users import User, UserRepository
 from auth_server.tokens.audiences import narrow_audience
 from auth_server.tokens.issuer import AccessTokenIssuer, new_jti
 from auth_server.tokens.refresh import Family, RefreshTokens
@@ -33,8 +34,10 @@ class RefreshTokenGrant:
         users: UserRepository,
         tokens: AccessTokenIssuer,
         revoked: RevokedAccessTokens,
+        id_tokens: IdTokenIssuer,
     ) -> None:
         self._db = database
+        self._id_tokens = id_tokens
         self._refresh_tokens = refresh_tokens
         self._users = users
         self._tokens = tokens
@@ -58,7 +61,7 @@ class RefreshTokenGrant:
                 if user is None or user.disabled:
                     raise InvalidGrant("the user of this refresh token is disabled")
                 # RFC 6749 §6: no scope beyond what was granted (nor beyond the client's now).
-                allowed = tuple(s for s in family.scope if s in client.scope)
+                allowed = tuple(s for s in family.scope if s in client.requestable_scope)
                 scope = grant_scope(requested, allowed)
                 audience = narrow_audience(form.getall("resource", []), family.audience)
                 refresh_token = await self._refresh_tokens.add_token(tx, family.family_id)
@@ -81,7 +84,25 @@ class RefreshTokenGrant:
             jti=jti,
             now=now,
         )
-        return token.response(refresh_token=refresh_token)
+        identity = self._identity(user, family, scope, token.access_token, now)
+        return token.response(refresh_token=refresh_token, **identity)
+
+    def _identity(
+        self, user: User | None, family: Family, scope: tuple[str, ...], access_token: str, now: int
+    ) -> dict[str, str]:
+        """OpenID Connect Core §12.2: with `openid`, an ID token for the same sign-in: same
+        iss, sub, aud, azp and auth_time; no nonce."""
+        if OPENID not in scope or user is None:
+            return {}
+        id_token = self._id_tokens.issue(
+            user=user,
+            client_id=family.client_id,
+            scope=scope,
+            auth_time=family.auth_time,
+            access_token=access_token,
+            now=now,
+        )
+        return {"id_token": id_token}
 
     async def _revoke_after_replay(self, presented: str) -> None:
         family_id = await self._refresh_tokens.family_of_spent(presented)

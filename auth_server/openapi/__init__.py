@@ -40,6 +40,7 @@ from auth_server.openapi.lifecycle import (
     revocations_path,
     revoke_path,
 )
+from auth_server.openapi.oidc import configuration_schema, oidc_paths, userinfo_claims
 from auth_server.openapi.registration import (
     client_information,
     client_metadata,
@@ -66,6 +67,7 @@ def _paths(settings: Settings) -> Schema:
         REVOCATION_FEED_PATH: revocations_path(),
         DEVICE_AUTHORIZATION_PATH: device_authorization_path(),
         VERIFICATION_PATH: verification_path(),
+        **oidc_paths(),
     }
     if settings.registration_token is not None:  # RFC 7591: only while registration is open
         paths[REGISTRATION_PATH] = register_path()
@@ -81,7 +83,12 @@ def _security_schemes(settings: Settings) -> Schema:
             "description": "RFC 6749 §2.3.1: client_id and client_secret, each form-urlencoded,"
             " joined by ':', then base64. Alternatives: client_secret_post (both in the form), or"
             " a public client's client_id alone.",
-        }
+        },
+        "accessToken": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An access token of this server whose scope has `openid`.",
+        },
     }
     if settings.registration_token is not None:
         schemes["initialAccessToken"] = {
@@ -106,6 +113,8 @@ def _schemas(settings: Settings) -> Schema:
         "IntrospectionResponse": introspection_response(),
         "RevocationFeed": revocation_feed_response(),
         "DeviceAuthorizationResponse": device_authorization_response(),
+        "OpenIdConfiguration": configuration_schema(settings, list(grant_parameters())),
+        "UserInfo": userinfo_claims(),
     }
     if settings.registration_token is not None:
         schemas["ClientMetadata"] = client_metadata()
@@ -123,8 +132,9 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
             "version": "1",
             "description": "OAuth 2 (RFC 6749) with PKCE, RFC 9068 JWT access tokens,"
             " revocation (RFC 7009), introspection (RFC 7662) and, while open, dynamic client"
-            " registration (RFC 7591, RFC 7592), and the device flow (RFC 8628). Endpoint URLs"
-            " come from the RFC 8414 metadata.",
+            " registration (RFC 7591, RFC 7592), the device flow (RFC 8628), and OpenID Connect"
+            " (ID tokens, UserInfo, discovery, RP-initiated logout). Endpoint URLs come from"
+            " the RFC 8414 metadata.",
         },
         "servers": [{"url": settings.issuer}],
         "paths": _paths(settings),

@@ -42,11 +42,34 @@ def authorization_parameters() -> list[Schema]:
         _query(
             "prompt",
             {"type": "string", "pattern": "^ *(none|(login|consent)( +(login|consent))*) *$"},
-            "`none` answers without a page; `login`, `consent` force that page.",
+            "`none` answers without a page (`login_required`, `consent_required`,"
+            " `interaction_required`); `login`, `consent` force that page.",
         ),
         {**_query("resource", RESOURCE, "The token's audience."), "explode": True},
         _cookie(SESSION_COOKIE, "The signed-in browser's session."),
         _cookie(BROWSER_COOKIE, "The browser's CSRF binding."),
+        *openid_parameters(),
+    ]
+
+
+def openid_parameters() -> list[Schema]:
+    """OpenID Connect Core §3.1.2.1: the nonce for the ID token, max_age, login_hint."""
+    return [
+        _query(
+            "nonce",
+            {"type": "string", "maxLength": 512},
+            "OpenID Connect: copied into the ID token.",
+        ),
+        _query(
+            "max_age",
+            {"type": "string", "pattern": "^[0-9]{1,10}$"},
+            "OpenID Connect: seconds a sign-in may be old; older asks for a fresh one.",
+        ),
+        _query(
+            "login_hint",
+            {"type": "string", "maxLength": 256},
+            "OpenID Connect: the username to fill in on the login page.",
+        ),
     ]
 
 
@@ -125,6 +148,11 @@ def login_or_consent_form() -> Schema:
                 "username": {"type": "string"},
                 "password": {"type": "string"},
                 "decision": {"enum": ["approve", "deny"]},
+                "client_id": {
+                    "type": "string",
+                    "description": "With no query at all, the form is an authorization request"
+                    " (OpenID Connect Core §3.1.2.1) and gets 303 to the same request by GET.",
+                },
             },
         },
         required=False,
@@ -144,7 +172,8 @@ def authorize_path() -> Schema:
         },
         "post": {
             "operationId": "authorizeSubmit",
-            "summary": "Sign in, or allow or deny, for the request in the query.",
+            "summary": "Sign in, or allow or deny, for the request in the query; or, with no"
+            " query, an authorization request as a form.",
             "security": [],
             "parameters": parameters,
             "requestBody": login_or_consent_form(),

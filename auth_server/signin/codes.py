@@ -27,6 +27,7 @@ class CodeGrant:
     audience: tuple[str, ...]
     auth_time: int
     expires_at: int
+    nonce: str | None = None
 
     @classmethod
     def from_row(cls, row: Row) -> CodeGrant:
@@ -40,12 +41,13 @@ class CodeGrant:
             audience=tuple(json.loads(row["audience"])),
             auth_time=int(row["auth_time"]),
             expires_at=int(row["expires_at"]),
+            nonce=row["nonce"],
         )
 
 
 _GRANT_COLUMNS = (
     "client_id, user_id, redirect_uri, redirect_uri_given, code_challenge, scope, audience,"
-    " auth_time, expires_at"
+    " auth_time, expires_at, nonce"
 )
 
 
@@ -64,7 +66,7 @@ class AuthorizationCodes:
         code = secrets.token_urlsafe(32)
         await self._db.execute(
             f"INSERT INTO authorization_codes (code_digest, {_GRANT_COLUMNS})"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             self.digest(code),
             grant.client_id,
             grant.user_id,
@@ -75,6 +77,7 @@ class AuthorizationCodes:
             json.dumps(list(grant.audience)),
             grant.auth_time,
             grant.expires_at,
+            grant.nonce,
         )
         return code
 

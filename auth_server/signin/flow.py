@@ -17,6 +17,7 @@ from auth_server.signin.request import (
     AuthorizationRequest,
     ConsentRequired,
     Destination,
+    InteractionRequired,
     LoginRequired,
 )
 from auth_server.signin.sessions import SESSION_COOKIE, BrowserSession, Sessions
@@ -39,6 +40,14 @@ def redirect(destination: Destination, issuer: str, **params: str) -> web.Respon
     return web.Response(status=303, headers={"Location": location, "Cache-Control": "no-store"})
 
 
+def fresh_enough(auth: AuthorizationRequest, session: BrowserSession, now: int) -> bool:
+    """The sign-in may stand: no `prompt=login`, and within `max_age` if the request has one
+    (OpenID Connect Core §3.1.2.1)."""
+    if "login" in auth.prompt:
+        return False
+    return auth.max_age is None or now - session.auth_time <= auth.max_age
+
+
 @dataclass(frozen=True, slots=True)
 class AuthorizationFlow:
     """The steps a person goes through; each answers one page or one redirect."""
@@ -59,10 +68,15 @@ class AuthorizationFlow:
             if "decision" in form:
                 return await self._decide(request, auth, session, form)
             return await self._sign_in(request, auth, form)
-        if session is None or "login" in auth.prompt:
+        if session is None or not fresh_enough(auth, session, int(time.time())):
             if "none" in auth.prompt:
-                raise LoginRequired("nobody is signed in")
-            return self._login_page(request, auth)
+                raise LoginRequired("nobody is signed in, or not recently enough")
+            return self._login_page(request, auth, username=auth.login_hint or "")
+        if "none" in auth.prompt and auth.login_hint is not None:
+            user = await self.users.get(session.user_id)
+            if user is None or user.username != normalize_username(auth.login_hint):
+                # OpenID Connect Core §3.1.2.6: switching accounts needs the person.
+                raise InteractionRequired("someone else than login_hint names is signed in")
         return await self._consent_or_code(request, auth, session)
 
     def _login_page(
@@ -170,6 +184,7 @@ class AuthorizationFlow:
                 audience=auth.audience,
                 auth_time=session.auth_time,
                 expires_at=int(time.time()) + CODE_TTL,
+                nonce=auth.nonce,
             )
         )
         return redirect(auth.destination, self.issuer, code=code)

@@ -17,6 +17,9 @@ BROWSER_COOKIE = "oauth_browser"
 SCOPE_DESCRIPTIONS = {
     "read": "read your account data",
     "write": "change your account data",
+    "openid": "know who you are (your user id)",
+    "profile": "see your name and username",
+    "email": "see your email address",
 }
 
 _ENVIRONMENT = jinja2.Environment(

@@ -17,6 +17,8 @@ from auth_server.tokens.audiences import choose_audience
 from shared.errors import InvalidRequest, OAuthError, UnauthorizedClient
 
 MAX_STATE_LENGTH = 2048
+MAX_NONCE_LENGTH = 512
+MAX_LOGIN_HINT_LENGTH = 256
 PROMPTS = frozenset({"none", "login", "consent"})
 _SINGLE = (
     "response_type",
@@ -27,6 +29,9 @@ _SINGLE = (
     "code_challenge",
     "code_challenge_method",
     "prompt",
+    "nonce",
+    "max_age",
+    "login_hint",
 )
 
 
@@ -54,6 +59,12 @@ class ConsentRequired(OAuthError):
     error = "consent_required"
 
 
+class InteractionRequired(OAuthError):
+    """OpenID Connect Core §3.1.2.6: `prompt=none`, but a page would be needed."""
+
+    error = "interaction_required"
+
+
 class UntrustedRedirect(Exception):
     """The client or redirect URI is not known good: say so on our page, redirect nowhere."""
 
@@ -77,6 +88,9 @@ class AuthorizationRequest:
     audience: tuple[str, ...]
     code_challenge: str
     prompt: frozenset[str]
+    nonce: str | None = None
+    max_age: int | None = None
+    login_hint: str | None = None
 
     @property
     def client(self) -> Client:
@@ -132,14 +146,34 @@ def check_request(
     return AuthorizationRequest(
         destination=destination,
         code_challenge=_code_challenge(query),
-        scope=grant_scope(parse_scope(_one(query, "scope")), client.scope),
+        scope=grant_scope(parse_scope(_one(query, "scope")), client.requestable_scope),
         audience=choose_audience(
             query.getall("resource", []),
             client.allowed_audiences(default_audience),
             default_audience,
         ),
         prompt=_prompt(query),
+        nonce=_bounded(query, "nonce", MAX_NONCE_LENGTH),
+        max_age=_max_age(query),
+        login_hint=_bounded(query, "login_hint", MAX_LOGIN_HINT_LENGTH),
     )
+
+
+def _bounded(query: MultiMapping[str], name: str, limit: int) -> str | None:
+    value = _one(query, name)
+    if value is not None and len(value) > limit:
+        raise InvalidRequest(f"{name} is longer than {limit} characters")
+    return value
+
+
+def _max_age(query: MultiMapping[str]) -> int | None:
+    """OpenID Connect Core §3.1.2.1: seconds since the person last actively signed in."""
+    value = _one(query, "max_age")
+    if value is None:
+        return None
+    if not value.isascii() or not value.isdigit() or len(value) > 10:
+        raise InvalidRequest("max_age must be a non-negative number of seconds")
+    return int(value)
 
 
 def _code_challenge(query: Mapping[str, str]) -> str:

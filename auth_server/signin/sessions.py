@@ -55,5 +55,13 @@ class Sessions:
         )
         return None if row is None else BrowserSession(row["user_id"], int(row["auth_time"]))
 
+    async def end(self, cookie: str | None) -> None:
+        """Sign out: the session behind this cookie ends for every replica at once."""
+        if cookie and len(cookie) <= 128:
+            await self._db.execute(
+                "DELETE FROM browser_sessions WHERE session_digest = $1",
+                self._secrets.digest(cookie),
+            )
+
     async def prune(self, now: int) -> int:
         return await self._db.execute("DELETE FROM browser_sessions WHERE expires_at < $1", now)

@@ -17,6 +17,8 @@ from shared.db import Database, Executor, Row
 MAX_USERNAME_LENGTH = 64
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
+MAX_EMAIL_LENGTH = 254  # RFC 5321 §4.5.3.1.3, less the angle brackets
+MAX_NAME_LENGTH = 200
 
 
 class UserPolicyError(ValueError):
@@ -43,6 +45,41 @@ def check_password(password: str) -> str:
             f"password must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters"
         )
     return password
+
+
+def check_email(email: str) -> str:
+    """An address with one `@` between non-empty parts, no spaces or control characters."""
+    local, at, domain = email.strip().rpartition("@")
+    address = email.strip()
+    if not at or not local or not domain or len(address) > MAX_EMAIL_LENGTH:
+        raise UserPolicyError(f"email must be an address of at most {MAX_EMAIL_LENGTH} characters")
+    if any(c.isspace() or not c.isprintable() for c in address):
+        raise UserPolicyError("email must not contain spaces or control characters")
+    return address
+
+
+def check_name(name: str) -> str:
+    """A person's full name as shown to apps: printable, at most MAX_NAME_LENGTH."""
+    name = name.strip()
+    if not name or len(name) > MAX_NAME_LENGTH or not name.isprintable():
+        raise UserPolicyError(f"name must be 1 to {MAX_NAME_LENGTH} printable characters")
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What a user is known by to apps (OpenID Connect Core §5.1): all optional."""
+
+    email: str | None = None
+    email_verified: bool = False
+    name: str | None = None
+
+    def checked(self) -> Profile:
+        return Profile(
+            email=None if self.email is None else check_email(self.email),
+            email_verified=self.email_verified and self.email is not None,
+            name=None if self.name is None else check_name(self.name),
+        )
 
 
 class Passwords:
@@ -79,11 +116,15 @@ class User:
     password_hash: str
     disabled: bool
     created_at: int
+    profile: Profile = Profile()
 
     def describe(self) -> dict[str, Any]:
         return {
             "user_id": self.user_id,
             "username": self.username,
+            "email": self.profile.email,
+            "email_verified": self.profile.email_verified,
+            "name": self.profile.name,
             "disabled": self.disabled,
             "created_at": self.created_at,
         }
@@ -96,10 +137,11 @@ class User:
             password_hash=row["password_hash"],
             disabled=bool(row["disabled"]),
             created_at=int(row["created_at"]),
+            profile=Profile(row["email"], bool(row["email_verified"]), row["name"]),
         )
 
 
-_COLUMNS = "user_id, username, password_hash, disabled, created_at"
+_COLUMNS = "user_id, username, password_hash, disabled, created_at, email, email_verified, name"
 
 
 class UserRepository:
@@ -109,24 +151,42 @@ class UserRepository:
         self._db = database
         self._passwords = passwords or Passwords()
 
-    async def create(self, username: str, password: str) -> User:
+    async def create(self, username: str, password: str, profile: Profile = Profile()) -> User:
         """Store a new user; Conflict if the username is taken."""
+        profile = profile.checked()
         user = User(
             user_id=secrets.token_urlsafe(16),
             username=check_username(username),
             password_hash=await self._passwords.hash(check_password(password)),
             disabled=False,
             created_at=int(time.time()),
+            profile=profile,
         )
         await self._db.execute(
-            f"INSERT INTO users ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5)",
+            f"INSERT INTO users ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             user.user_id,
             user.username,
             user.password_hash,
             user.disabled,
             user.created_at,
+            profile.email,
+            profile.email_verified,
+            profile.name,
         )
         return user
+
+    async def set_profile(self, username: str, profile: Profile) -> User | None:
+        """Replace a user's email, its verified flag and name; None if there is no such user."""
+        profile = profile.checked()
+        row = await self._db.fetchrow(
+            "UPDATE users SET email = $2, email_verified = $3, name = $4"
+            f" WHERE username = $1 RETURNING {_COLUMNS}",
+            normalize_username(username),
+            profile.email,
+            profile.email_verified,
+            profile.name,
+        )
+        return None if row is None else User.from_row(row)
 
     async def by_username(self, username: str) -> User | None:
         row = await self._db.fetchrow(

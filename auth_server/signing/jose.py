@@ -128,12 +128,19 @@ class JwsSigner:
         self.kid = kid
         self.alg = alg
         self._sign = _signature_function(key, alg)
-        header = {"alg": alg, "typ": typ, "kid": kid}
-        self._header = b64url(json.dumps(header, separators=(",", ":")).encode())
+        self._typ = typ
+        self._headers = {typ: self._encode_header(typ)}
 
-    def sign(self, claims: dict[str, Any]) -> str:
-        """The compact serialization of a JWS over these claims (RFC 7515 §7.1)."""
+    def _encode_header(self, typ: str) -> str:
+        header = {"alg": self.alg, "typ": typ, "kid": self.kid}
+        return b64url(json.dumps(header, separators=(",", ":")).encode())
+
+    def sign(self, claims: dict[str, Any], typ: str | None = None) -> str:
+        """The compact serialization of a JWS over these claims (RFC 7515 §7.1), its header
+        `typ` the signer's own unless another is named (an ID token's is `JWT`)."""
+        typ = self._typ if typ is None else typ
+        header = self._headers.get(typ) or self._headers.setdefault(typ, self._encode_header(typ))
         payload = b64url(json.dumps(claims, separators=(",", ":")).encode())
-        signing_input = f"{self._header}.{payload}"
+        signing_input = f"{header}.{payload}"
         signature = self._sign(signing_input.encode("ascii"))
         return f"{signing_input}.{b64url(signature)}"

@@ -91,7 +91,18 @@ class RotationPolicy:
             alg=settings.signing_alg,
             lead=settings.publish_delay + PUBLISH_MARGIN,
             interval=settings.key_rotation_interval,
-            retention=settings.access_token_ttl + RETIREMENT_MARGIN,
+            # The key may sign ID tokens too (when it is RS256): it outlives the longer kind.
+            retention=max(settings.access_token_ttl, settings.id_token_ttl) + RETIREMENT_MARGIN,
+        )
+
+    @classmethod
+    def for_id_tokens(cls, settings: Settings) -> RotationPolicy:
+        """The RS256 keys kept for ID tokens beside access-token keys of another algorithm."""
+        return cls(
+            alg="RS256",
+            lead=settings.publish_delay + PUBLISH_MARGIN,
+            interval=settings.key_rotation_interval,
+            retention=settings.id_token_ttl + RETIREMENT_MARGIN,
         )
 
 

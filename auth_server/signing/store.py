@@ -31,6 +31,9 @@ from shared.db import Database, Executor
 log = logging.getLogger(__name__)
 
 DEFAULT_ALG = "RS256"
+# What a key signs: access tokens (and ID tokens, when it is an RS256 key), or only ID tokens
+# (the RS256 key kept beside keys of another algorithm; OpenID Discovery 1.0 §3).
+ACCESS, ID_TOKEN = "access", "id_token"
 # Every change to the set of keys is made under this lock, by one process at a time.
 LOCK = "key-rotation"
 _COLUMNS = (
@@ -50,13 +53,18 @@ class Rotation:
 class KeyRepository:
     """Signing keys in the database; every change under the `key-rotation` lock."""
 
-    def __init__(self, database: Database, server_secrets: ServerSecrets) -> None:
+    def __init__(
+        self, database: Database, server_secrets: ServerSecrets, purpose: str = ACCESS
+    ) -> None:
         self._db = database
         self._secrets = server_secrets
+        self.purpose = purpose
 
     async def list(self, executor: Executor | None = None) -> list[StoredKey]:
         rows = await (executor or self._db).fetch(
-            f"SELECT {_COLUMNS} FROM signing_keys ORDER BY signing_from, created_at"
+            f"SELECT {_COLUMNS} FROM signing_keys WHERE purpose = $1"
+            " ORDER BY signing_from, created_at",
+            self.purpose,
         )
         return [StoredKey.from_row(row) for row in rows]
 
@@ -84,7 +92,8 @@ class KeyRepository:
             remove_at=None,
         )
         await executor.execute(
-            f"INSERT INTO signing_keys ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            f"INSERT INTO signing_keys ({_COLUMNS}, purpose)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             stored.kid,
             stored.alg,
             stored.state,
@@ -94,6 +103,7 @@ class KeyRepository:
             stored.signing_from,
             stored.retire_at,
             stored.remove_at,
+            self.purpose,
         )
         return stored
 
@@ -105,6 +115,16 @@ class KeyRepository:
                 return
             key = await self.insert(tx, state=CURRENT, signing_from=now, alg=alg)
             log.info("created signing key %s (%s)", key.kid, key.alg)
+
+    async def ensure_first(self, alg: str, signing_from: int) -> None:
+        """Make this purpose's first key unless one is stored, signing from `signing_from`
+        (published at once); two replicas starting at once make one."""
+        async with self._db.transaction(lock=LOCK) as tx:
+            if await self.list(tx):
+                return
+            state = NEXT if signing_from > int(time.time()) else CURRENT
+            key = await self.insert(tx, state=state, signing_from=signing_from, alg=alg)
+            log.info("created %s key %s (%s)", self.purpose, key.kid, key.alg)
 
     async def rotate(self, policy: RotationPolicy, now: int | None = None) -> Rotation:
         """Start a rotation: a new key, published at once, that signs after the publish

@@ -234,6 +234,8 @@ AUTHENTICATE: dict[str, Authenticate] = {
     "GET /register/{client_id}": _configuration,
     "PUT /register/{client_id}": _configuration,
     "DELETE /register/{client_id}": _configuration,
+    "GET /userinfo": _bearer(lambda creds: creds.access_token),
+    "POST /userinfo": _bearer(lambda creds: creds.access_token),
     "GET /account": _bearer(lambda creds: creds.access_token),
     "PUT /account": _bearer(lambda creds: creds.access_token),
 }
