@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from resource_server.account import CHANNEL
 from resource_server.appkeys import ACCOUNTS
 from resource_server.settings import Settings
 from tests.resource_server.conftest import RSClient, StartRS, bearer, until, until_async
@@ -42,6 +43,18 @@ async def live(rs: RSClient) -> None:
     await until(lambda: (cache := rs.app[ACCOUNTS].cache) is not None and cache.live)
 
 
+async def settled(rs: RSClient, sql: asyncpg.Connection) -> None:
+    """Wait until the listener has heard every change committed so far: PostgreSQL delivers
+    notifications in commit order, so once a marker sent now has dropped its entry, the
+    notifications of earlier writes (this server's own included) have been applied too."""
+    cache = rs.app[ACCOUNTS].cache
+    assert cache is not None
+    marker = f"marker-{secrets.token_hex(8)}"
+    cache.put(marker, {}, cache.epoch())
+    await sql.execute("SELECT pg_notify($1, $2)", CHANNEL, marker)
+    await until(lambda: cache.get(marker) is None)
+
+
 async def data(rs: RSClient, token: str) -> Any:
     response = await rs.get("/account", headers=bearer(token))
     assert response.status == 200
@@ -57,6 +70,7 @@ async def test_accounts_are_served_from_memory_until_a_notification(
 ) -> None:
     await live(rs)
     await put(rs, token, {"v": 1})
+    await settled(rs, sql)  # the put's own notification must not land after the next read
     assert await data(rs, token) == {"v": 1}
     # Behind the server's back (no notification), the row changes ...
     await sql.execute(DISABLE)
