@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from auth_server.appkeys import TOKEN_LOOKUP
-from auth_server.endpoints.client_auth import authenticate_request
+from auth_server.endpoints.client_auth import authenticate_request, refuse_secrets_in_query
 from shared.http import NO_STORE, json_response, read_form, single
 
 INACTIVE = {"active": False}
@@ -13,6 +13,7 @@ INACTIVE = {"active": False}
 
 async def introspect(request: web.Request) -> web.Response:
     """POST /introspect"""
+    refuse_secrets_in_query(request)
     form = await read_form(request)
     # RFC 7662 §2.1: the caller must authenticate; a public client's client_id proves nothing.
     client = await authenticate_request(request, form, confidential=True)
