@@ -210,4 +210,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
         sqlite=(),
     ),
+    Migration(
+        9,
+        "authorization codes by client and code_challenge, to spot a reused challenge",
+        (
+            "CREATE INDEX authorization_codes_challenge"
+            " ON authorization_codes (client_id, code_challenge)",
+        ),
+    ),
 )

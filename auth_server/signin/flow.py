@@ -23,6 +23,7 @@ from auth_server.signin.request import (
 from auth_server.signin.sessions import SESSION_COOKIE, BrowserSession, Sessions
 from auth_server.signin.throttle import LoginThrottle
 from auth_server.signin.users import UserRepository, normalize_username
+from shared.errors import InvalidRequest
 from shared.http import read_form
 
 FORM_EXPIRED = "This form has expired or was not sent by this browser. Please try again."
@@ -58,6 +59,10 @@ class AuthorizationFlow:
         return await self.sessions.find(request.cookies.get(SESSION_COOKIE)) is not None
 
     async def proceed(self, request: web.Request, auth: AuthorizationRequest) -> web.Response:
+        # RFC 9700 §2.1.1: a challenge is fresh for every authorization request; one seen again
+        # within a code's lifetime is a client that fixes it, or a request replayed.
+        if await self.codes.challenge_in_use(auth.client.client_id, auth.code_challenge):
+            raise InvalidRequest("this code_challenge was used already; make a new one")
         session = await self.sessions.find(request.cookies.get(SESSION_COOKIE))
         if request.method == "POST":
             form = await read_form(request)
