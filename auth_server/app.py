@@ -50,6 +50,8 @@ from shared.request_context import request_id_middleware
 from shared.serve import LIFECYCLE, Lifecycle
 
 MAX_BODY_BYTES = 64 * 1024
+# RFC 6797: browsers that once reached an https issuer never try it over http again (a year).
+HSTS = "max-age=31536000"
 
 
 def create_app(settings: Settings | None = None) -> web.Application:
@@ -68,11 +70,18 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[LIFECYCLE] = Lifecycle()
     app[CLIENT_THROTTLE] = ClientAuthThrottle()
     app[KEYRING] = KeyRing()
+    if settings.secure_cookies:
+        app.on_response_prepare.append(strict_transport_security)
     app.cleanup_ctx.append(storage)
     app.cleanup_ctx.append(pruning)
     app.cleanup_ctx.append(key_maintenance)
     add_routes(app)
     return app
+
+
+async def strict_transport_security(request: web.Request, response: web.StreamResponse) -> None:
+    """Every answer of an https issuer, errors included, carries the HSTS header."""
+    response.headers["Strict-Transport-Security"] = HSTS
 
 
 async def storage(app: web.Application) -> AsyncIterator[None]:
