@@ -64,7 +64,9 @@ class TokenLookup:
         now = int(time.time())
         if isinstance(found, RefreshTokenState):
             return found.is_active(now)
-        if found.exp <= now or await self._revoked.is_revoked(found.jti):
+        if found.exp <= now or await self._revoked.is_revoked(
+            found.jti, client_id=found.client_id, sub=found.sub, iat=found.iat
+        ):
             return False
         return await self._clients.get(found.client_id) is not None
 

@@ -168,6 +168,14 @@ class RefreshTokens:
         )
         return changed == 1
 
+    async def revoke_user_families(self, tx: Executor, user_id: str) -> int:
+        """Revoke every family of the user, in this transaction; how many were live."""
+        return await tx.execute(
+            "UPDATE token_families SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+            user_id,
+            int(time.time()),
+        )
+
     async def find(self, token: str) -> RefreshTokenState | None:
         """The token and its family, whatever their state; None if unknown."""
         row = await self._db.fetchrow(
