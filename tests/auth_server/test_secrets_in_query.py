@@ -21,24 +21,20 @@ def auth_settings(auth_settings: Settings) -> Settings:
     return dataclasses.replace(auth_settings, registration_token=INITIAL_TOKEN)
 
 
-@pytest.mark.parametrize(
-    "name", ["token_endpoint", "revocation_endpoint", "introspection_endpoint"]
-)
-@pytest.mark.parametrize("parameter", ["client_secret", "code", "refresh_token", "grant_type"])
 async def test_a_secret_in_the_query_string_is_invalid_request(
-    auth_client: AuthClient, registered_client: Registered, name: str, parameter: str
+    auth_client: AuthClient, registered_client: Registered
 ) -> None:
-    path = await endpoint(auth_client, name)
     secret = registered_client.client_secret or ""
     form = {"grant_type": "client_credentials", "token": "t"}
-    response = await auth_client.post(
-        path,
-        params={parameter: secret},
-        data=form,
-        headers={"Authorization": encode_basic_auth(registered_client.client_id, secret)},
-    )
-    assert response.status == 400
-    assert (await response.json())["error"] == "invalid_request"
+    basic = {"Authorization": encode_basic_auth(registered_client.client_id, secret)}
+    for name in ("token_endpoint", "revocation_endpoint", "introspection_endpoint"):
+        path = await endpoint(auth_client, name)
+        for parameter in ("client_secret", "code", "refresh_token", "grant_type"):
+            response = await auth_client.post(
+                path, params={parameter: secret}, data=form, headers=basic
+            )
+            assert response.status == 400, (name, parameter)
+            assert (await response.json())["error"] == "invalid_request"
 
 
 async def test_a_secret_in_the_registration_query_is_invalid_request(

@@ -56,7 +56,7 @@ async def register_client_in(http: AuthClient) -> Registered:
     return Registered(client.client_id, secret)
 
 
-@pytest.mark.usefixtures("user_id")
+@pytest.mark.parametrize("database_kind", ["sqlite"])  # headers only
 async def test_an_http_issuer_sends_no_hsts(auth_client: AuthClient) -> None:
     response = await auth_client.get("/.well-known/oauth-authorization-server")
     assert "Strict-Transport-Security" not in response.headers
