@@ -11,6 +11,7 @@ from auth_server.appkeys import CLIENTS, REGISTRATIONS, REVOKED, SERVER_SECRETS,
 from auth_server.bearer import bearer_token, invalid_token
 from auth_server.clients.metadata import InvalidClientMetadata, client_information
 from auth_server.clients.registry import Client
+from auth_server.endpoints.client_auth import refuse_secrets_in_query
 from auth_server.endpoints.registration import configuration_uri, parse_request, read_metadata
 from auth_server.offboarding import delete_client
 from shared.http import NO_STORE, json_response
@@ -48,6 +49,7 @@ async def read_configuration(request: web.Request) -> web.Response:
 
 async def update_configuration(request: web.Request) -> web.Response:
     """PUT /register/{client_id} (RFC 7592 §2.2): the body replaces the metadata."""
+    refuse_secrets_in_query(request)
     client, token = await _authorized(request)
     body = await read_metadata(request)
     if body.get("client_id") != client.client_id:
