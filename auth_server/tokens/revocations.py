@@ -100,13 +100,15 @@ class RevokedAccessTokens:
         added = 0
         async with self._db.transaction(lock=LOCK) as tx:  # in feed order, as `add` explains
             for grant_key in grant_keys:
+                # Tokens that resource servers may still accept: up to EXPIRY_MARGIN past `exp`.
                 added += await tx.execute(
                     "INSERT INTO revoked_access_tokens (jti, client_id, exp, revoked_at)"
                     " SELECT jti, client_id, exp, $2 FROM grant_access_tokens"
-                    " WHERE grant_key = $1 AND exp > $2"
+                    " WHERE grant_key = $1 AND exp > $3"
                     " ON CONFLICT (jti) DO NOTHING",
                     grant_key,
                     now,
+                    now - EXPIRY_MARGIN,
                 )
         return added
 

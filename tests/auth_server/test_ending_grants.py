@@ -9,14 +9,15 @@ import dataclasses
 import os
 import subprocess
 import sys
+import time
 from typing import Any
 
 import pytest
 
 from auth_server import Settings
 from tests.auth_server.conftest import AuthClient, RegisterClient, Registered
-from tests.auth_server.flows import INITIAL_TOKEN, refresh, register
-from tests.auth_server.lifecycle import basic, client_token, introspect, user_tokens
+from tests.auth_server.flows import INITIAL_TOKEN, refresh, register, signed
+from tests.auth_server.lifecycle import basic, client_token, introspect, revoke, user_tokens
 
 pytestmark = pytest.mark.usefixtures("database_kind")
 INACTIVE = {"active": False}
@@ -86,3 +87,15 @@ async def test_deleting_a_client_voids_its_client_credentials_tokens(
     (entry,) = await feed(auth_client, reader)
     assert entry["client_id"] == service.client_id
     assert "jti" not in entry
+
+
+async def test_a_token_just_past_its_exp_is_still_deny_listed(
+    auth_client: AuthClient, register_client: RegisterClient, registered_client: Registered
+) -> None:
+    # Resource servers accept a token up to their leeway (at most 60 s) past its exp.
+    reader = await register_client(name="accounts API", introspect=True)
+    now = int(time.time())
+    claims = {"client_id": registered_client.client_id, "jti": "late", "exp": now - 10}
+    token = signed(auth_client, iat=now - 910, **claims)
+    assert await revoke(auth_client, registered_client, token) == 200
+    assert [entry["jti"] for entry in await feed(auth_client, reader)] == ["late"]
