@@ -59,6 +59,8 @@ from shared.background import in_background
 from shared.service import pool_metrics, service_app
 
 MAX_BODY_BYTES = 64 * 1024
+# RFC 6797: browsers that once reached an https issuer never try it over http again (a year).
+HSTS = "max-age=31536000"
 
 
 def create_app(settings: Settings | None = None) -> web.Application:
@@ -71,6 +73,8 @@ def create_app(settings: Settings | None = None) -> web.Application:
     )
     app[CLIENT_THROTTLE] = ClientAuthThrottle()
     app[KEYRING] = KeyRing()
+    if settings.secure_cookies:
+        app.on_response_prepare.append(strict_transport_security)
     # One cleanup context per resource, opened in this order and closed in reverse.
     app.cleanup_ctx.extend(
         [
@@ -85,6 +89,11 @@ def create_app(settings: Settings | None = None) -> web.Application:
     )
     add_routes(app)
     return app
+
+
+async def strict_transport_security(request: web.Request, response: web.StreamResponse) -> None:
+    """Every answer of an https issuer, errors included, carries the HSTS header."""
+    response.headers["Strict-Transport-Security"] = HSTS
 
 
 async def database(app: web.Application) -> AsyncIterator[None]:

@@ -264,4 +264,25 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE signing_keys ADD COLUMN purpose TEXT NOT NULL DEFAULT 'access'",
         ),
     ),
+    Migration(
+        9,
+        "authorization codes by client and code_challenge, to spot a reused challenge",
+        (
+            "CREATE INDEX authorization_codes_challenge"
+            " ON authorization_codes (client_id, code_challenge)",
+        ),
+    ),
+    Migration(
+        10,
+        "deny-list entries for every token of a deleted client or a disabled user",
+        (
+            # `subject_kind` is 'client_id' or 'sub' and `subject` its value: tokens with that
+            # claim issued at or before `issued_before` are void. Their `jti` is a key of
+            # their own ('client_id:ID@TIME'), never a token's (ours have no ':').
+            "ALTER TABLE revoked_access_tokens ADD COLUMN subject_kind TEXT",
+            "ALTER TABLE revoked_access_tokens ADD COLUMN subject TEXT",
+            "ALTER TABLE revoked_access_tokens ADD COLUMN issued_before BIGINT",
+            "CREATE INDEX revoked_access_tokens_subject ON revoked_access_tokens (subject)",
+        ),
+    ),
 )

@@ -29,8 +29,8 @@ _STATEMENTS = (  # (statement, how long past $1 = now - delay a row is kept)
     ("DELETE FROM device_code_attempts WHERE window_start < $1", 86_400),
     # A deny-listed token needs no entry once resource servers would refuse it anyway.
     ("DELETE FROM revoked_access_tokens WHERE exp < $1", EXPIRY_MARGIN),
-    # An expired token needs no deny-listing when its grant ends, so no record either.
-    ("DELETE FROM grant_access_tokens WHERE exp < $1", 0),
+    # A token resource servers refuse anyway needs no deny-listing when its grant ends.
+    ("DELETE FROM grant_access_tokens WHERE exp < $1", EXPIRY_MARGIN),
 )
 
 

@@ -23,6 +23,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("AUTH_ACCESS_TOKEN_TTL", "access token lifetime, seconds", "900"),
     Option("AUTH_ID_TOKEN_TTL", "ID token lifetime (OpenID Connect), seconds", "900"),
     Option("AUTH_REFRESH_TOKEN_TTL", "refresh token lifetime, seconds", "2592000"),
+    Option(
+        "AUTH_REFRESH_TOKEN_MAX_AGE",
+        "absolute lifetime of a refresh-token family (rotation never extends it), seconds",
+        "7776000",
+    ),
     Option("AUTH_SESSION_TTL", "how long a sign-in lasts in the browser, seconds", "28800"),
     Option(
         "AUTH_DEFAULT_AUDIENCE",
@@ -81,6 +86,7 @@ class Settings:
     access_token_ttl: int = 900
     id_token_ttl: int = 900
     refresh_token_ttl: int = 30 * DAY
+    refresh_token_max_age: int = 90 * DAY
     session_ttl: int = 8 * 3600
     default_audience: str = "http://127.0.0.1:8001"
     scopes: tuple[str, ...] = ("read", "write")
@@ -126,6 +132,9 @@ class Settings:
             id_token_ttl=read.integer("AUTH_ID_TOKEN_TTL", 900, low=1, high=DAY),
             refresh_token_ttl=read.integer(
                 "AUTH_REFRESH_TOKEN_TTL", 30 * DAY, low=60, high=365 * DAY
+            ),
+            refresh_token_max_age=read.integer(
+                "AUTH_REFRESH_TOKEN_MAX_AGE", 90 * DAY, low=60, high=5 * 365 * DAY
             ),
             session_ttl=read.integer("AUTH_SESSION_TTL", 8 * 3600, low=60, high=30 * DAY),
             default_audience=read.url("AUTH_DEFAULT_AUDIENCE", "http://127.0.0.1:8001"),

@@ -69,7 +69,12 @@ async def open_storage(settings: Settings) -> Storage:
         sessions=Sessions(database, server_secrets, settings.session_ttl),
         consents=Consents(database),
         codes=AuthorizationCodes(database, server_secrets),
-        refresh_tokens=RefreshTokens(database, server_secrets, settings.refresh_token_ttl),
+        refresh_tokens=RefreshTokens(
+            database,
+            server_secrets,
+            settings.refresh_token_ttl,
+            settings.refresh_token_max_age,
+        ),
         throttle=LoginThrottle(database),
         revoked=RevokedAccessTokens(database),
         registrations=Registrations(database, server_secrets, clients),

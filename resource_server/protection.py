@@ -39,7 +39,7 @@ def protect(app: web.Application, settings: Settings) -> TokenValidator:
         leeway=settings.leeway,
     )
     revoked = RevokedJtis()
-    validator = TokenValidator(policy, keys, revoked=revoked)
+    validator = TokenValidator(policy, keys, revoked=revoked, voided=revoked.subjects)
     app[VALIDATOR] = validator
     app.middlewares.append(
         bearer_auth(

@@ -1,4 +1,5 @@
-"""Revocations reaching this server: the issuer's feed of revoked `jti`s, polled."""
+"""Revocations reaching this server: the issuer's feed of revoked `jti`s, and of clients and
+users whose every token issued up to a time is void, polled."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import asyncio
 import base64
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote_plus
@@ -26,8 +27,52 @@ MAX_PAGES_PER_POLL = 1000
 UNKNOWN_EXP_SECONDS = 86_400
 
 
+# The claims a feed entry without `jti` can void tokens by (a deleted client, a disabled user).
+SUBJECT_CLAIMS = ("client_id", "sub")
+
+
+class VoidedSubjects:
+    """(claim, value) -> (the latest `iat` that is void, the epoch second after which every
+    such token is expired anyway)."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, str], tuple[float, float]] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def add(self, claim: str, value: str, issued_before: float, until: float) -> None:
+        """Void tokens with this claim value issued at or before `issued_before`."""
+        old_before, old_until = self._entries.get((claim, value), (0.0, 0.0))
+        self._entries[(claim, value)] = (max(old_before, issued_before), max(old_until, until))
+
+    def voids(self, claims: Mapping[str, Any]) -> bool:
+        """Whether an entry voids a token with these claims."""
+        if not self._entries:
+            return False
+        iat = claims.get("iat")
+        for claim in SUBJECT_CLAIMS:
+            value = claims.get(claim)
+            entry = self._entries.get((claim, value)) if isinstance(value, str) else None
+            if entry is not None and (not isinstance(iat, int | float) or iat <= entry[0]):
+                return True
+        return False
+
+    def prune(self, now: float) -> int:
+        """Forget entries whose tokens have all expired; how many went."""
+        gone = [key for key, (_, until) in self._entries.items() if until <= now]
+        for key in gone:
+            del self._entries[key]
+        return len(gone)
+
+
 class RevokedJtis(dict[str, float]):
-    """Revoked `jti` -> the epoch second after which its token is expired anyway."""
+    """Revoked `jti` -> the epoch second after which its token is expired anyway; and, in
+    `subjects`, the clients and users whose tokens are void."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.subjects = VoidedSubjects()
 
     def add(self, jti: str, exp: float, leeway: int) -> None:
         """Remember a revocation until the token's `exp` plus the leeway."""
@@ -38,16 +83,18 @@ class RevokedJtis(dict[str, float]):
         gone = [jti for jti, until in self.items() if until <= now]
         for jti in gone:
             del self[jti]
-        return len(gone)
+        return len(gone) + self.subjects.prune(now)
 
 
 @dataclass(frozen=True, slots=True)
 class FeedPage:
-    """One page of the feed: revoked (`jti`, `exp`) pairs, the next cursor, whether more."""
+    """One page of the feed: revoked (`jti`, `exp`) pairs, the next cursor, whether more, and
+    voided (claim, value, `issued_before`, `exp`) subjects."""
 
     revoked: tuple[tuple[str, float], ...]
     cursor: str | None
     more: bool
+    voided: tuple[tuple[str, str, float, float], ...] = ()
 
 
 def parse_page(body: dict[str, Any], now: float) -> FeedPage:
@@ -61,14 +108,30 @@ def parse_page(body: dict[str, Any], now: float) -> FeedPage:
         raise FetchError("the revocation feed's cursor is not a string")
     if more and cursor is None:
         raise FetchError("the revocation feed says more but gives no cursor")
-    revoked = []
+    revoked, voided = [], []
     for entry in entries:
         jti = entry.get("jti") if isinstance(entry, dict) else None
-        if not isinstance(jti, str) or not jti:
+        if isinstance(jti, str) and jti:
+            revoked.append((jti, _expiry(entry.get("exp"), now)))
+        elif (subject := _voided_subject(entry, now)) is not None:
+            voided.append(subject)
+        else:
             log.warning("revocation feed entry without a jti skipped")
-            continue
-        revoked.append((jti, _expiry(entry.get("exp"), now)))
-    return FeedPage(tuple(revoked), cursor, more)
+    return FeedPage(tuple(revoked), cursor, more, tuple(voided))
+
+
+def _voided_subject(entry: Any, now: float) -> tuple[str, str, float, float] | None:
+    """A `{"client_id" or "sub", "issued_before", "exp"}` entry; None for anything else."""
+    if not isinstance(entry, dict):
+        return None
+    before = entry.get("issued_before")
+    if not isinstance(before, int | float) or isinstance(before, bool):
+        return None
+    for claim in SUBJECT_CLAIMS:
+        value = entry.get(claim)
+        if isinstance(value, str) and value:
+            return claim, value, float(before), _expiry(entry.get("exp"), now)
+    return None
 
 
 def _expiry(exp: Any, now: float) -> float:
@@ -149,6 +212,8 @@ class RevocationPoller:
             page = parse_page(document.body, time.time())
             for jti, exp in page.revoked:
                 self.revoked.add(jti, exp, self._leeway)
+            for claim, value, issued_before, exp in page.voided:
+                self.revoked.subjects.add(claim, value, issued_before, exp + self._leeway)
             self._cursor = page.cursor if page.cursor is not None else self._cursor
             if not page.more:
                 return

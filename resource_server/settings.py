@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from shared.config import Option, Reader, SettingError, check_url, service_options, url_host
 
 DAY = 86_400
+MAX_LEEWAY = 60
 # RFC 8725 §3.1: asymmetric algorithms only; never `none`, never HMAC.
 SUPPORTED_ALGORITHMS = frozenset(
     {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"}
@@ -26,7 +27,9 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("RESOURCE_ISSUER", "the one issuer it trusts", "http://127.0.0.1:8000"),
     Option("RESOURCE_JWKS_URI", "where to fetch keys", "taken from the issuer's metadata"),
-    Option("RESOURCE_LEEWAY", "seconds of clock skew allowed on `exp`/`nbf`/`iat`", "30"),
+    Option(
+        "RESOURCE_LEEWAY", "seconds of clock skew allowed on `exp`/`nbf`/`iat` (at most 60)", "30"
+    ),
     Option("RESOURCE_ALGORITHMS", "accepted `alg` values, comma-separated", "RS256"),
     Option(
         "RESOURCE_JWKS_COOLDOWN",
@@ -98,7 +101,9 @@ class Settings:
             issuer=read.url("RESOURCE_ISSUER", "http://127.0.0.1:8000"),
             jwks_uri=None if jwks_uri is None else check_url("RESOURCE_JWKS_URI", jwks_uri.strip()),
             database_url=read.database_url("RESOURCE_DATABASE_URL", "sqlite:///var/resource.db"),
-            leeway=read.integer("RESOURCE_LEEWAY", 30, low=0, high=600),
+            # The issuer lists a revocation EXPIRY_MARGIN (60 s) past its token's `exp`: a
+            # larger leeway would accept a revoked token once the feed stops listing it.
+            leeway=read.integer("RESOURCE_LEEWAY", 30, low=0, high=MAX_LEEWAY),
             algorithms=_algorithms(read),
             jwks_cooldown=read.integer("RESOURCE_JWKS_COOLDOWN", 30, low=1, high=DAY),
             scopes=read.scopes("RESOURCE_SCOPES", "read write"),

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 from resource_server.jwk import KeyId
 from resource_server.jwks import JwksCache
 from resource_server.jws import decode_part, json_object, split_compact
+from resource_server.revocation import VoidedSubjects
 from resource_server.signature_batch import SignatureBatch
 from resource_server.token_cache import DEFAULT_SIZE, TokenCache
 from shared.errors import InvalidToken, TemporarilyUnavailable
@@ -143,12 +144,14 @@ class TokenValidator:
         keys: JwksCache,
         *,
         revoked: Container[str] = frozenset(),
+        voided: VoidedSubjects | None = None,
         cache_size: int = DEFAULT_SIZE,
     ) -> None:
         self.policy = policy
         self.keys = keys
         self.verifications = 0
         self._revoked = revoked
+        self._voided = voided
         self._cache: TokenCache[_Verified] = TokenCache(cache_size)
         self.signatures = SignatureBatch()
         # An issuer signs with few keys, so few distinct headers: each is checked once.
@@ -194,7 +197,9 @@ class TokenValidator:
         return self._unless_revoked(hit.token)
 
     def _unless_revoked(self, token: AccessToken) -> AccessToken:
-        if token.jti in self._revoked:
+        if token.jti in self._revoked or (
+            self._voided is not None and self._voided.voids(token.claims)
+        ):
             raise InvalidToken("the token has been revoked")
         return token
 

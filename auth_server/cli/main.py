@@ -14,6 +14,7 @@ from auth_server.cli.keys import KEY_COMMANDS, add_key_parsers
 from auth_server.cli.users import USER_COMMANDS, add_profile_options, profile_of
 from auth_server.cli.users import add_update_parser as add_user_update_parser
 from auth_server.clients.policy import ClientPolicyError, new_client
+from auth_server.offboarding import delete_client, disable_user
 from auth_server.settings import OPTIONS, Settings
 from auth_server.signin.users import UserPolicyError
 from auth_server.signing.keyring import KeyUnavailable
@@ -177,7 +178,8 @@ async def _client_show(args: argparse.Namespace, settings: Settings, storage: St
 
 
 async def _client_delete(args: argparse.Namespace, settings: Settings, storage: Storage) -> int:
-    if not await storage.clients.delete(args.client_id):
+    ttl = settings.access_token_ttl
+    if not await delete_client(storage.clients, storage.revoked, args.client_id, ttl):
         raise CommandError(f"no client {args.client_id!r}")
     print(f"deleted client {args.client_id}")
     return 0
@@ -241,7 +243,13 @@ async def _set_disabled(args: argparse.Namespace, storage: Storage, disabled: bo
 
 
 async def _user_disable(args: argparse.Namespace, settings: Settings, storage: Storage) -> int:
-    return await _set_disabled(args, storage, True)
+    ttl = settings.access_token_ttl
+    if not await disable_user(
+        storage.users, storage.refresh_tokens, storage.revoked, args.username, ttl
+    ):
+        raise CommandError(f"no user {args.username!r}")
+    print(f"disabled user {args.username}; their tokens are revoked")
+    return 0
 
 
 async def _user_enable(args: argparse.Namespace, settings: Settings, storage: Storage) -> int:

@@ -214,8 +214,11 @@ class ClientRepository:
         self._changed(client_id)
         return None if row is None else Client.from_row(row)
 
-    async def delete(self, client_id: str) -> bool:
-        deleted = await self._db.execute("DELETE FROM clients WHERE client_id = $1", client_id)
+    async def delete(self, client_id: str, tx: Executor | None = None) -> bool:
+        """Delete the client; its consents, codes and refresh tokens go with it (cascade)."""
+        deleted = await (tx or self._db).execute(
+            "DELETE FROM clients WHERE client_id = $1", client_id
+        )
         self._changed(client_id)
         return deleted == 1
 

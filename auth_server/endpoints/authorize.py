@@ -6,10 +6,15 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from auth_server.appkeys import AUTHORIZATION_FLOW, CLIENTS, SETTINGS
+from auth_server.appkeys import AUTHORIZATION_FLOW, CLIENTS, REGISTRATIONS, SETTINGS
 from auth_server.signin.flow import redirect
 from auth_server.signin.pages import render
-from auth_server.signin.request import UntrustedRedirect, check_request, resolve_destination
+from auth_server.signin.request import (
+    Destination,
+    UntrustedRedirect,
+    check_request,
+    resolve_destination,
+)
 from shared.errors import InvalidRequest, OAuthError
 from shared.http import read_form
 
@@ -27,6 +32,8 @@ async def authorize(request: web.Request) -> web.StreamResponse:
         auth = check_request(request.query, destination, settings.default_audience)
         return await request.app[AUTHORIZATION_FLOW].proceed(request, auth)
     except OAuthError as exc:
+        if not await _may_redirect(request, destination):
+            return render("error.html", status=400, message=exc.description or exc.error)
         params = {"error": exc.error}
         if exc.description:
             params["error_description"] = exc.description
@@ -47,3 +54,11 @@ async def _posted_request(request: web.Request) -> web.Response:
         return render("error.html", status=400, message="The authorization request is empty.")
     location = f"{request.path}?{urlencode(list(form.items()))}"
     return web.Response(status=303, headers={"Location": location, "Cache-Control": "no-store"})
+
+
+async def _may_redirect(request: web.Request, destination: Destination) -> bool:
+    """RFC 9700 §4.11.2: anyone can register a client whose redirect URI is a phishing page;
+    such a client gets error redirects only once a person has signed in here."""
+    if not await request.app[REGISTRATIONS].registered_itself(destination.client.client_id):
+        return True
+    return await request.app[AUTHORIZATION_FLOW].signed_in(request)

@@ -7,15 +7,13 @@ import logging
 
 from aiohttp import web
 
-from auth_server.appkeys import CLIENTS, REGISTRATIONS, SERVER_SECRETS, SETTINGS
+from auth_server.appkeys import CLIENTS, REGISTRATIONS, REVOKED, SERVER_SECRETS, SETTINGS
 from auth_server.clients.metadata import InvalidClientMetadata, client_information
 from auth_server.clients.registry import Client
 from auth_server.endpoints.bearer import invalid_token, presented_token
-from auth_server.endpoints.registration import (
-    configuration_uri,
-    parse_request,
-    read_metadata,
-)
+from auth_server.endpoints.client_auth import refuse_secrets_in_query
+from auth_server.endpoints.registration import configuration_uri, parse_request, read_metadata
+from auth_server.offboarding import delete_client
 from shared.http import NO_STORE, json_response
 
 log = logging.getLogger(__name__)
@@ -51,6 +49,7 @@ async def read_configuration(request: web.Request) -> web.Response:
 
 async def update_configuration(request: web.Request) -> web.Response:
     """PUT /register/{client_id} (RFC 7592 §2.2): the body replaces the metadata."""
+    refuse_secrets_in_query(request)
     client, token = await _authorized(request)
     body = await read_metadata(request)
     if body.get("client_id") != client.client_id:
@@ -75,6 +74,9 @@ async def update_configuration(request: web.Request) -> web.Response:
 async def delete_configuration(request: web.Request) -> web.Response:
     """DELETE /register/{client_id} (RFC 7592 §2.3): the client, its grants and tokens go."""
     client, _ = await _authorized(request)
-    await request.app[CLIENTS].delete(client.client_id)
+    app = request.app
+    await delete_client(
+        app[CLIENTS], app[REVOKED], client.client_id, app[SETTINGS].access_token_ttl
+    )
     log.info("client %s deleted its registration", client.client_id)
     return web.Response(status=204, headers=NO_STORE)

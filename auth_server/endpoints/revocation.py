@@ -9,9 +9,10 @@ from aiohttp import web
 
 from auth_server.appkeys import REFRESH_TOKENS, REVOKED, TOKEN_LOOKUP
 from auth_server.clients.registry import Client
-from auth_server.endpoints.client_auth import authenticate_request
+from auth_server.endpoints.client_auth import authenticate_request, refuse_secrets_in_query
 from auth_server.tokens.lookup import FoundToken
 from auth_server.tokens.refresh import RefreshTokenState
+from auth_server.tokens.revocations import EXPIRY_MARGIN
 from shared.http import NO_STORE, read_form, single
 
 log = logging.getLogger(__name__)
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 
 async def revoke(request: web.Request) -> web.Response:
     """POST /revoke"""
+    refuse_secrets_in_query(request)
     form = await read_form(request)
     client = await authenticate_request(request, form)
     token = single(form, "token", required=True) or ""
@@ -46,7 +48,8 @@ async def _revoke(app: web.Application, client: Client, found: FoundToken) -> No
                 denied,
                 family_id,
             )
-    elif found.exp > time.time():
-        # An expired access token is refused everywhere already; it needs no entry.
+    elif found.exp + EXPIRY_MARGIN > time.time():
+        # Resource servers accept a token up to their leeway (at most EXPIRY_MARGIN) past its
+        # `exp`; one expired longer ago is refused everywhere already and needs no entry.
         await app[REVOKED].add(jti=found.jti, client_id=found.client_id, exp=found.exp)
         log.info("client %s revoked access token %s", client.client_id, found.jti)

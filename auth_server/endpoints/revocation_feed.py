@@ -2,7 +2,10 @@
 
 `GET /revocations?after=CURSOR` with HTTP Basic client authentication by a client registered
 with `--introspect` answers `{"revoked": [{"jti", "exp"}, ...], "cursor", "more"}`: up to
-1000 entries in revocation order, each listed until its token expires (plus a small margin);
+1000 entries in revocation order, each listed until its token expires (plus a small margin).
+An entry without `jti` voids every token of a deleted client (`{"client_id", "issued_before",
+"exp"}`) or of a disabled user (`{"sub", "issued_before", "exp"}`) whose `iat` is at most
+`issued_before`; readers that know only `jti` entries skip them;
 the next request passes the returned cursor, which never moves backwards."""
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ async def revocations(request: web.Request) -> web.Response:
         raise InvalidRequest("parameter 'after' is repeated")
     page = await request.app[REVOKED].page(parse_cursor((after[0] or None) if after else None))
     body = {
-        "revoked": [{"jti": entry.jti, "exp": entry.exp} for entry in page.revoked],
+        "revoked": [entry.feed_entry() for entry in page.revoked],
         "cursor": format_cursor(page.position),
         "more": page.more,
     }

@@ -10,7 +10,7 @@ from auth_server.clients.registry import AUTHORIZATION_CODE, REFRESH_TOKEN, Clie
 from auth_server.grants import TokenRequest
 from auth_server.oidc.id_token import IdTokenIssuer
 from auth_server.scopes import OPENID
-from auth_server.signin.codes import AuthorizationCodes, CodeGrant
+from auth_server.signin.codes import AuthorizationCodes, CodeGrant, UsedCode
 from auth_server.signin.pkce import verifier_matches
 from auth_server.signin.users import User, UserRepository
 from auth_server.tokens.audiences import narrow_audience
@@ -40,6 +40,14 @@ def check_redemption(
         raise InvalidGrant("redirect_uri does not match the authorization request")
     if not verifier_matches(verifier, grant.code_challenge):
         raise InvalidGrant("code_verifier is missing or does not match the code_challenge")
+
+
+def replay_is_the_clients_own(used: UsedCode, client: Client, verifier: str | None) -> bool:
+    """The code's own client presents it again, proving who it is: authenticated with its
+    secret, or, for a public client (which has none), with the code's code_verifier."""
+    if used.client_id != client.client_id:
+        return False
+    return not client.is_public or verifier_matches(verifier, used.code_challenge)
 
 
 class AuthorizationCodeGrant:
@@ -101,7 +109,7 @@ class AuthorizationCodeGrant:
                     exp=now + self._tokens.ttl,
                 )
         if grant is None:
-            await self._revoke_after_replay(code)
+            await self._revoke_after_replay(code, client, single(form, "code_verifier"))
             raise InvalidGrant("the authorization code is invalid, expired or already used")
         token = await self._tokens.issue(
             subject=grant.user_id,
@@ -132,9 +140,12 @@ class AuthorizationCodeGrant:
         )
         return {"id_token": id_token}
 
-    async def _revoke_after_replay(self, code: str) -> None:
+    async def _revoke_after_replay(self, code: str, client: Client, verifier: str | None) -> None:
         # RFC 6749 §4.1.2: a code used twice revokes what the first use produced.
-        family_id = await self._codes.family_of_used(code)
+        used = await self._codes.find_used(code)
+        if used is None or not replay_is_the_clients_own(used, client, verifier):
+            return  # anyone else holding a stolen code must not end the user's grant
+        family_id = used.family_id
         if family_id is not None and await self._refresh_tokens.revoke_family(family_id):
             log.warning("authorization code replayed: revoked refresh-token family %s", family_id)
         grants = (self._codes.digest(code), *((family_id,) if family_id else ()))

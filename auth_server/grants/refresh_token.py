@@ -64,7 +64,9 @@ class RefreshTokenGrant:
                 allowed = tuple(s for s in family.scope if s in client.requestable_scope)
                 scope = grant_scope(requested, allowed)
                 audience = narrow_audience(form.getall("resource", []), family.audience)
-                refresh_token = await self._refresh_tokens.add_token(tx, family.family_id)
+                refresh_token = await self._refresh_tokens.add_token(
+                    tx, family.family_id, started_at=family.started_at
+                )
                 await self._revoked.remember(
                     tx,
                     jti=jti,

@@ -42,9 +42,10 @@ class UserInfo:
         found = read_access_token(token, self._keyring, self._issuer)
         if found is None or found.exp + LEEWAY <= time.time():
             raise InvalidToken("the access token is invalid or expired").with_challenge(realm=realm)
-        if await self._revoked.is_revoked(found.jti) or not await self._clients.get(
-            found.client_id
-        ):
+        revoked = await self._revoked.is_revoked(
+            found.jti, client_id=found.client_id, sub=found.sub, iat=found.iat
+        )
+        if revoked or not await self._clients.get(found.client_id):
             raise InvalidToken("the access token was revoked").with_challenge(realm=realm)
         scope = found.scope.split()
         if OPENID not in scope:

@@ -46,8 +46,8 @@ def authorization_parameters() -> list[Schema]:
             " `interaction_required`); `login`, `consent` force that page.",
         ),
         {**_query("resource", RESOURCE, "The token's audience."), "explode": True},
-        _cookie(SESSION_COOKIE, "The signed-in browser's session."),
-        _cookie(BROWSER_COOKIE, "The browser's CSRF binding."),
+        _cookie(SESSION_COOKIE, "The signed-in browser's session (`__Host-` prefixed on https)."),
+        _cookie(BROWSER_COOKIE, "The browser's CSRF binding (`__Host-` prefixed on https)."),
         *openid_parameters(),
     ]
 

@@ -95,13 +95,28 @@ def introspect_path() -> Schema:
 
 
 def revocation_feed_response() -> Schema:
-    """A page of revoked access tokens, in revocation order."""
-    entry = {
+    """A page of revoked access tokens, in revocation order: one `jti` each, or every token of
+    a deleted client or disabled user issued at or before `issued_before`."""
+    token = {
         "type": "object",
         "required": ["jti", "exp"],
         "properties": {"jti": {"type": "string"}, "exp": {"type": "integer"}},
         "additionalProperties": False,
     }
+    subjects = [
+        {
+            "type": "object",
+            "required": [claim, "issued_before", "exp"],
+            "properties": {
+                claim: {"type": "string"},
+                "issued_before": {"type": "integer"},
+                "exp": {"type": "integer"},
+            },
+            "additionalProperties": False,
+        }
+        for claim in ("client_id", "sub")
+    ]
+    entry = {"oneOf": [token, *subjects]}
     return {
         "type": "object",
         "required": ["revoked", "cursor", "more"],

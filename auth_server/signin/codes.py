@@ -45,6 +45,15 @@ class CodeGrant:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class UsedCode:
+    """A redeemed code, as a replay of it is judged."""
+
+    client_id: str
+    code_challenge: str
+    family_id: str | None
+
+
 _GRANT_COLUMNS = (
     "client_id, user_id, redirect_uri, redirect_uri_given, code_challenge, scope, audience,"
     " auth_time, expires_at, nonce"
@@ -92,6 +101,17 @@ class AuthorizationCodes:
         )
         return None if row is None else CodeGrant.from_row(row)
 
+    async def challenge_in_use(self, client_id: str, code_challenge: str) -> bool:
+        """Whether this client has a code for this challenge that has not expired yet."""
+        value = await self._db.fetchval(
+            "SELECT 1 FROM authorization_codes"
+            " WHERE client_id = $1 AND code_challenge = $2 AND expires_at > $3",
+            client_id,
+            code_challenge,
+            int(time.time()),
+        )
+        return value is not None
+
     async def bind_family(self, tx: Executor, code: str, family_id: str) -> None:
         """Remember which refresh-token family this code produced (to revoke it on reuse)."""
         await tx.execute(
@@ -100,14 +120,19 @@ class AuthorizationCodes:
             family_id,
         )
 
-    async def family_of_used(self, code: str) -> str | None:
-        """The family produced by a code that was already redeemed, if any."""
-        value = await self._db.fetchval(
-            "SELECT family_id FROM authorization_codes"
+    async def find_used(self, code: str) -> UsedCode | None:
+        """A code that was already redeemed: to whom it was issued, and what it produced."""
+        row = await self._db.fetchrow(
+            "SELECT client_id, code_challenge, family_id FROM authorization_codes"
             " WHERE code_digest = $1 AND used_at IS NOT NULL",
             self.digest(code),
         )
-        return None if value is None else str(value)
+        if row is None:
+            return None
+        family_id = row["family_id"]
+        return UsedCode(
+            row["client_id"], row["code_challenge"], None if family_id is None else str(family_id)
+        )
 
     async def prune(self, now: int) -> int:
         """Drop codes that expired; a used code's record is kept until then for reuse checks."""

@@ -9,9 +9,10 @@ from urllib.parse import urlencode, urlsplit
 from aiohttp import web
 from multidict import MultiDictProxy
 
+from auth_server.clients.redirect_uris import shown_host
 from auth_server.signin.codes import CODE_TTL, AuthorizationCodes, CodeGrant
 from auth_server.signin.consents import Consents
-from auth_server.signin.pages import Csrf, describe_scopes, render
+from auth_server.signin.pages import Csrf, cookie_name, describe_scopes, render
 from auth_server.signin.request import (
     AccessDenied,
     AuthorizationRequest,
@@ -23,6 +24,7 @@ from auth_server.signin.request import (
 from auth_server.signin.sessions import SESSION_COOKIE, BrowserSession, Sessions
 from auth_server.signin.throttle import LoginThrottle
 from auth_server.signin.users import UserRepository, normalize_username
+from shared.errors import InvalidRequest
 from shared.http import read_form
 
 FORM_EXPIRED = "This form has expired or was not sent by this browser. Please try again."
@@ -61,8 +63,20 @@ class AuthorizationFlow:
     throttle: LoginThrottle
     csrf: Csrf
 
+    @property
+    def session_cookie(self) -> str:
+        return cookie_name(SESSION_COOKIE, secure=self.secure_cookies)
+
+    async def signed_in(self, request: web.Request) -> bool:
+        """Whether this browser has a live session."""
+        return await self.sessions.find(request.cookies.get(self.session_cookie)) is not None
+
     async def proceed(self, request: web.Request, auth: AuthorizationRequest) -> web.Response:
-        session = await self.sessions.find(request.cookies.get(SESSION_COOKIE))
+        # RFC 9700 §2.1.1: a challenge is fresh for every authorization request; one seen again
+        # within a code's lifetime is a client that fixes it, or a request replayed.
+        if await self.codes.challenge_in_use(auth.client.client_id, auth.code_challenge):
+            raise InvalidRequest("this code_challenge was used already; make a new one")
+        session = await self.sessions.find(request.cookies.get(self.session_cookie))
         if request.method == "POST":
             form = await read_form(request)
             if "decision" in form:
@@ -116,10 +130,13 @@ class AuthorizationFlow:
             message = "Wrong username or password."
             return self._login_page(request, auth, status=401, message=message, username=username)
         await self.throttle.succeeded(user.username)
-        cookie, session = await self.sessions.start(user.user_id)
+        # A sign-in replaces this browser's old session: one row per browser, and a cookie
+        # planted before sign-in (session fixation) is worth nothing after it.
+        replaced = request.cookies.get(self.session_cookie)
+        cookie, session = await self.sessions.start(user.user_id, replacing=replaced)
         response = await self._consent_or_code(request, auth, session)
         response.set_cookie(
-            SESSION_COOKIE,
+            self.session_cookie,
             cookie,
             httponly=True,
             samesite="Lax",
@@ -145,7 +162,7 @@ class AuthorizationFlow:
             client_name=auth.client.client_name,
             username=user.username if user else "",
             scopes=describe_scopes(auth.scope),
-            redirect_host=urlsplit(auth.destination.redirect_uri).netloc,
+            redirect_host=shown_host(auth.destination.redirect_uri),
             csrf_token=self.csrf.token(browser, "consent", request.query_string),
         )
         self.csrf.remember(response, browser)

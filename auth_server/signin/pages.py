@@ -14,6 +14,16 @@ from aiohttp import web
 from auth_server.signing.server_secrets import ServerSecrets
 
 BROWSER_COOKIE = "oauth_browser"
+# RFC 6265bis §4.1.3.2: a `__Host-` cookie is Secure, host-only and for path /, so neither a
+# sibling subdomain nor plain http can plant or overwrite it. Used whenever cookies are Secure.
+HOST_PREFIX = "__Host-"
+
+
+def cookie_name(name: str, *, secure: bool) -> str:
+    """The name a cookie goes by: `__Host-` prefixed when the issuer is https."""
+    return HOST_PREFIX + name if secure else name
+
+
 SCOPE_DESCRIPTIONS = {
     "read": "read your account data",
     "write": "change your account data",
@@ -62,17 +72,18 @@ class Csrf:
     def __init__(self, server_secrets: ServerSecrets, *, secure: bool) -> None:
         self._secrets = server_secrets
         self._secure = secure
+        self._cookie = cookie_name(BROWSER_COOKIE, secure=secure)
 
     def browser(self, request: web.Request) -> str:
         """This browser's binding value: the cookie's, or a new one (set by `remember`)."""
-        value = request.cookies.get(BROWSER_COOKIE, "")
+        value = request.cookies.get(self._cookie, "")
         if len(value) != 43:
             value = secrets.token_urlsafe(32)
         return value
 
     def remember(self, response: web.StreamResponse, browser: str) -> None:
         response.set_cookie(
-            BROWSER_COOKIE, browser, httponly=True, samesite="Lax", secure=self._secure, path="/"
+            self._cookie, browser, httponly=True, samesite="Lax", secure=self._secure, path="/"
         )
 
     def token(self, browser: str, purpose: str, query: str) -> str:
@@ -80,7 +91,7 @@ class Csrf:
         return self._secrets.digest(f"csrf|{browser}|{purpose}|{fingerprint}")
 
     def valid(self, request: web.Request, submitted: str | None, purpose: str) -> bool:
-        browser = request.cookies.get(BROWSER_COOKIE)
+        browser = request.cookies.get(self._cookie)
         if not browser or not submitted:
             return False
         expected = self.token(browser, purpose, request.query_string)

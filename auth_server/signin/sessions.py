@@ -10,6 +10,7 @@ from auth_server.signing.server_secrets import ServerSecrets
 from shared.db import Database
 
 SESSION_COOKIE = "oauth_session"
+MAX_COOKIE_LENGTH = 128
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,23 +29,32 @@ class Sessions:
         self._secrets = server_secrets
         self.ttl = ttl
 
-    async def start(self, user_id: str) -> tuple[str, BrowserSession]:
-        """A new session; return the cookie value (256 random bits) and the session."""
+    async def start(
+        self, user_id: str, *, replacing: str | None = None
+    ) -> tuple[str, BrowserSession]:
+        """A new session in place of the browser's old one, if any; return the cookie value
+        (256 random bits) and the session."""
         cookie = secrets.token_urlsafe(32)
         now = int(time.time())
-        await self._db.execute(
-            "INSERT INTO browser_sessions (session_digest, user_id, auth_time, expires_at)"
-            " VALUES ($1, $2, $3, $4)",
-            self._secrets.digest(cookie),
-            user_id,
-            now,
-            now + self.ttl,
-        )
+        async with self._db.transaction() as tx:
+            if replacing and len(replacing) <= MAX_COOKIE_LENGTH:
+                await tx.execute(
+                    "DELETE FROM browser_sessions WHERE session_digest = $1",
+                    self._secrets.digest(replacing),
+                )
+            await tx.execute(
+                "INSERT INTO browser_sessions (session_digest, user_id, auth_time, expires_at)"
+                " VALUES ($1, $2, $3, $4)",
+                self._secrets.digest(cookie),
+                user_id,
+                now,
+                now + self.ttl,
+            )
         return cookie, BrowserSession(user_id, now)
 
     async def find(self, cookie: str | None) -> BrowserSession | None:
         """The live session of an enabled user behind this cookie, if any."""
-        if not cookie or len(cookie) > 128:
+        if not cookie or len(cookie) > MAX_COOKIE_LENGTH:
             return None
         row = await self._db.fetchrow(
             "SELECT s.user_id, s.auth_time FROM browser_sessions s"

@@ -212,6 +212,14 @@ class UserRepository:
         )
         return changed == 1
 
+    async def disable(self, tx: Executor, username: str) -> str | None:
+        """Disable the user in this transaction; their user_id, None if there is no such user."""
+        value = await tx.fetchval(
+            "UPDATE users SET disabled = TRUE WHERE username = $1 RETURNING user_id",
+            normalize_username(username),
+        )
+        return None if value is None else str(value)
+
     async def authenticate(self, username: str, password: str) -> User | None:
         """The enabled user with this password, or None (same cost either way)."""
         if len(password) > MAX_PASSWORD_LENGTH or len(username) > 4 * MAX_USERNAME_LENGTH:

@@ -27,6 +27,13 @@ def looks_like_jwt(token: str) -> bool:
     return token.count(".") == 2
 
 
+def audience_of(found: FoundToken) -> tuple[str, ...]:
+    """The resource servers a token is meant for."""
+    if isinstance(found, RefreshTokenState):
+        return found.family.audience
+    return (found.aud,) if isinstance(found.aud, str) else tuple(found.aud)
+
+
 class TokenLookup:
     """Finds a token among ours: a JWT we signed, or a refresh token we stored."""
 
@@ -57,7 +64,9 @@ class TokenLookup:
         now = int(time.time())
         if isinstance(found, RefreshTokenState):
             return found.is_active(now)
-        if found.exp <= now or await self._revoked.is_revoked(found.jti):
+        if found.exp <= now or await self._revoked.is_revoked(
+            found.jti, client_id=found.client_id, sub=found.sub, iat=found.iat
+        ):
             return False
         return await self._clients.get(found.client_id) is not None
 

@@ -24,6 +24,7 @@ class Family:
     audience: tuple[str, ...]
     auth_time: int
     revoked: bool
+    started_at: int
 
     @classmethod
     def from_row(cls, row: Row) -> Family:
@@ -35,6 +36,7 @@ class Family:
             audience=tuple(json.loads(row["audience"])),
             auth_time=int(row["auth_time"]),
             revoked=row["revoked_at"] is not None,
+            started_at=int(row["started_at"]),
         )
 
 
@@ -67,16 +69,26 @@ class RefreshTokenState:
         return self.expires_at > now
 
 
-_FAMILY_COLUMNS = "family_id, client_id, user_id, scope, audience, auth_time, revoked_at"
+_FAMILY_COLUMNS = (
+    "family_id, client_id, user_id, scope, audience, auth_time, revoked_at,"
+    " created_at AS started_at"
+)
 
 
 class RefreshTokens:
     """Families and their tokens; a token is stored only as a keyed digest."""
 
-    def __init__(self, database: Database, server_secrets: ServerSecrets, ttl: int) -> None:
+    def __init__(
+        self, database: Database, server_secrets: ServerSecrets, ttl: int, max_age: int
+    ) -> None:
         self._db = database
         self._secrets = server_secrets
         self._ttl = ttl
+        self._max_age = max_age
+
+    def _family_end(self, started_at: int) -> int:
+        """RFC 9700 §4.14.2: a family lives at most `max_age`; rotation never extends it."""
+        return started_at + self._max_age
 
     async def start_family(
         self,
@@ -90,21 +102,23 @@ class RefreshTokens:
     ) -> tuple[str, str]:
         """A new family with its first token; return (family_id, refresh_token)."""
         family_id = secrets.token_urlsafe(16)
+        now = int(time.time())
         await tx.execute(
-            f"INSERT INTO token_families ({_FAMILY_COLUMNS}, created_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, NULL, $7)",
+            "INSERT INTO token_families (family_id, client_id, user_id, scope, audience,"
+            " auth_time, revoked_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, NULL, $7)",
             family_id,
             client_id,
             user_id,
             format_scope(scope),
             json.dumps(list(audience)),
             auth_time,
-            int(time.time()),
+            now,
         )
-        return family_id, await self.add_token(tx, family_id)
+        return family_id, await self.add_token(tx, family_id, started_at=now)
 
-    async def add_token(self, tx: Executor, family_id: str) -> str:
-        """A new refresh token in the family (256 random bits), valid for the configured TTL."""
+    async def add_token(self, tx: Executor, family_id: str, *, started_at: int) -> str:
+        """A new refresh token in the family (256 random bits), valid for the configured TTL
+        but never past the family's end."""
         token = secrets.token_urlsafe(32)
         now = int(time.time())
         await tx.execute(
@@ -113,7 +127,7 @@ class RefreshTokens:
             self._secrets.digest(token),
             family_id,
             now,
-            now + self._ttl,
+            min(now + self._ttl, self._family_end(started_at)),
         )
         return token
 
@@ -133,7 +147,9 @@ class RefreshTokens:
             f"SELECT {_FAMILY_COLUMNS} FROM token_families WHERE family_id = $1", row["family_id"]
         )
         assert family is not None  # refresh_tokens.family_id references token_families
-        return Spent(Family.from_row(family), expired=int(row["expires_at"]) <= now)
+        spent = Family.from_row(family)
+        expired = min(int(row["expires_at"]), self._family_end(spent.started_at)) <= now
+        return Spent(spent, expired=expired)
 
     async def family_of_spent(self, token: str) -> str | None:
         """The family of a token that was already used (a replay), if the token is known."""
@@ -152,21 +168,31 @@ class RefreshTokens:
         )
         return changed == 1
 
+    async def revoke_user_families(self, tx: Executor, user_id: str) -> int:
+        """Revoke every family of the user, in this transaction; how many were live."""
+        return await tx.execute(
+            "UPDATE token_families SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+            user_id,
+            int(time.time()),
+        )
+
     async def find(self, token: str) -> RefreshTokenState | None:
         """The token and its family, whatever their state; None if unknown."""
         row = await self._db.fetchrow(
             "SELECT f.family_id, f.client_id, f.user_id, f.scope, f.audience, f.auth_time,"
-            " f.revoked_at, r.created_at, r.expires_at, r.used_at, u.disabled"
+            " f.revoked_at, f.created_at AS started_at, r.created_at, r.expires_at, r.used_at,"
+            " u.disabled"
             " FROM refresh_tokens r JOIN token_families f ON f.family_id = r.family_id"
             " JOIN users u ON u.user_id = f.user_id WHERE r.token_digest = $1",
             self._secrets.digest(token),
         )
         if row is None:
             return None
+        family = Family.from_row(row)
         return RefreshTokenState(
-            family=Family.from_row(row),
+            family=family,
             created_at=int(row["created_at"]),
-            expires_at=int(row["expires_at"]),
+            expires_at=min(int(row["expires_at"]), self._family_end(family.started_at)),
             used=row["used_at"] is not None,
             user_disabled=bool(row["disabled"]),
         )

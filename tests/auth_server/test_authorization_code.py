@@ -72,6 +72,8 @@ async def test_consent_is_remembered_and_prompt_consent_forces_it(
     again = await browser.open("/authorize", **authorize_query(web_client, challenge))
     assert again.status == 303
     assert "code" in redirect_params(again.location or "")
+    # RFC 9700 §2.1.1: every request has a fresh challenge (a reused one is refused).
+    _, challenge = pkce_pair()
     forced = await browser.open(
         "/authorize", **authorize_query(web_client, challenge, prompt="consent")
     )

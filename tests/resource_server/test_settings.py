@@ -81,6 +81,7 @@ def test_polling_with_credentials_is_accepted() -> None:
         ("RESOURCE_DATABASE_URL", {"RESOURCE_DATABASE_URL": "mysql://x"}),
         ("RESOURCE_LEEWAY", {"RESOURCE_LEEWAY": "-1"}),
         ("RESOURCE_LEEWAY", {"RESOURCE_LEEWAY": "soon"}),
+        ("RESOURCE_LEEWAY", {"RESOURCE_LEEWAY": "61"}),  # past the feed's 60 s margin
         ("RESOURCE_ALGORITHMS", {"RESOURCE_ALGORITHMS": "none"}),
         ("RESOURCE_ALGORITHMS", {"RESOURCE_ALGORITHMS": "NONE"}),
         ("RESOURCE_ALGORITHMS", {"RESOURCE_ALGORITHMS": "HS256"}),
