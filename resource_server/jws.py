@@ -16,6 +16,12 @@ from shared.errors import InvalidToken
 _TO_BASE64 = bytes.maketrans(b"-_+/=", b"+/!!!")
 
 
+# RFC 4648 §3.5: the bits a final partial group leaves unused must be zero. Only these final
+# characters leave them so, after 2 (of 4) and 3 characters; any other makes a second spelling
+# of the same bytes, which a token or proof replayed under a new string would use.
+_CANONICAL_LAST = {2: frozenset(b"AQgw"), 3: frozenset(b"AEIMQUYcgkosw048")}
+
+
 class _Duplicate(ValueError):
     """A JSON object names a member twice."""
 
@@ -29,7 +35,10 @@ def split_compact(token: bytes) -> tuple[bytes, bytes, bytes]:
 
 
 def decode_part(part: bytes) -> bytes:
-    """Base64url without padding (RFC 7515 §2), nothing outside its alphabet."""
+    """Base64url without padding (RFC 7515 §2), nothing outside its alphabet, canonical."""
+    last = _CANONICAL_LAST.get(len(part) % 4)
+    if last is not None and part[-1] not in last:
+        raise InvalidToken("the token is malformed")
     try:
         return binascii.a2b_base64(
             part.translate(_TO_BASE64) + b"=" * (-len(part) % 4), strict_mode=True

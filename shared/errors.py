@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
+
+# RFC 6749 §5.2: error_description is %x20-21 / %x23-5B / %x5D-7E. Anything else a
+# description quotes from a request (control characters that drive a terminal or split a log
+# line, bidi overrides) is shown as '?'; a double quote becomes a single one.
+_OUTSIDE_DESCRIPTION = re.compile(r"[^\x20-\x21\x23-\x5b\x5d-\x7e]")
+
+
+def safe_description(text: str) -> str:
+    """The text as RFC 6749 §5.2 lets an error_description be."""
+    return _OUTSIDE_DESCRIPTION.sub("?", text.replace('"', "'"))
 
 
 class OAuthError(Exception):
@@ -15,7 +26,7 @@ class OAuthError(Exception):
 
     def __init__(self, description: str | None = None) -> None:
         super().__init__(description or self.error)
-        self.description = description
+        self.description = None if description is None else safe_description(description)
 
     def body(self) -> dict[str, str]:
         """The JSON object sent to the client."""

@@ -40,6 +40,13 @@ class Registrations:
             )
         return client, secret, token
 
+    async def registered_itself(self, client_id: str) -> bool:
+        """Whether the client came through the registration endpoint (not the operator)."""
+        value = await self._db.fetchval(
+            "SELECT 1 FROM registration_tokens WHERE client_id = $1", client_id
+        )
+        return value is not None
+
     async def client_id_of(self, token: str) -> str | None:
         """The client a registration access token manages; None for any other string."""
         value = await self._db.fetchval(

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from auth_server.appkeys import AUTHORIZATION_FLOW, CLIENTS, SETTINGS
+from auth_server.appkeys import AUTHORIZATION_FLOW, CLIENTS, REGISTRATIONS, SETTINGS
 from auth_server.signin.flow import redirect
 from auth_server.signin.pages import render
-from auth_server.signin.request import UntrustedRedirect, check_request, resolve_destination
+from auth_server.signin.request import (
+    Destination,
+    UntrustedRedirect,
+    check_request,
+    resolve_destination,
+)
 from shared.errors import OAuthError
 
 
@@ -22,7 +27,17 @@ async def authorize(request: web.Request) -> web.StreamResponse:
         auth = check_request(request.query, destination, settings.default_audience)
         return await request.app[AUTHORIZATION_FLOW].proceed(request, auth)
     except OAuthError as exc:
+        if not await _may_redirect(request, destination):
+            return render("error.html", status=400, message=exc.description or exc.error)
         params = {"error": exc.error}
         if exc.description:
             params["error_description"] = exc.description
         return redirect(destination, settings.issuer, **params)
+
+
+async def _may_redirect(request: web.Request, destination: Destination) -> bool:
+    """RFC 9700 §4.11.2: anyone can register a client whose redirect URI is a phishing page;
+    such a client gets error redirects only once a person has signed in here."""
+    if not await request.app[REGISTRATIONS].registered_itself(destination.client.client_id):
+        return True
+    return await request.app[AUTHORIZATION_FLOW].signed_in(request)

@@ -19,6 +19,21 @@ from shared.http import single
 from shared.request_context import set_client_id
 
 MAX_CREDENTIAL_LENGTH = 1024
+# Parameters that carry credentials or grants: never in a URL, which proxies, logs and browser
+# histories keep (RFC 6749 §2.3.1 for the secret, RFC 9700 §4.3 for the rest).
+BODY_ONLY_PARAMETERS = frozenset(
+    {
+        "client_secret",
+        "client_assertion",
+        "grant_type",
+        "code",
+        "code_verifier",
+        "refresh_token",
+        "device_code",
+        "password",
+        "token",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +43,14 @@ class Credentials:
     client_id: str
     client_secret: str | None
     method: str
+
+
+def refuse_secrets_in_query(request: web.Request) -> None:
+    """A credential or grant parameter in the query string is invalid_request, even when the
+    body would have been right: the URL has already leaked it."""
+    for name in request.query:
+        if name in BODY_ONLY_PARAMETERS:
+            raise InvalidRequest(f"'{name}' must be sent in the request body, not the URL")
 
 
 def parse_basic(authorization: str, realm: str) -> Credentials:

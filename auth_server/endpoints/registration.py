@@ -11,6 +11,7 @@ from aiohttp import web
 from auth_server.appkeys import GRANTS, REGISTRATIONS, SETTINGS
 from auth_server.clients.metadata import InvalidClientMetadata, client_information, parse_metadata
 from auth_server.clients.registry import NewClient
+from auth_server.endpoints.client_auth import refuse_secrets_in_query
 from auth_server.endpoints.metadata import REGISTRATION_PATH
 from shared.bearer import bearer_token, same_token
 from shared.errors import BearerError, InvalidRequest, InvalidToken
@@ -66,6 +67,7 @@ def parse_request(request: web.Request, body: dict[str, Any]) -> NewClient:
 async def register(request: web.Request) -> web.Response:
     """POST /register"""
     settings = request.app[SETTINGS]
+    refuse_secrets_in_query(request)
     presented = presented_token(request, settings.issuer)
     # The route exists only while AUTH_REGISTRATION_TOKEN is set.
     if settings.registration_token is None or not same_token(

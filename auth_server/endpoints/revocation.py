@@ -9,7 +9,7 @@ from aiohttp import web
 
 from auth_server.appkeys import REFRESH_TOKENS, REVOKED, TOKEN_LOOKUP
 from auth_server.clients.registry import Client
-from auth_server.endpoints.client_auth import authenticate_request
+from auth_server.endpoints.client_auth import authenticate_request, refuse_secrets_in_query
 from auth_server.tokens.lookup import FoundToken
 from auth_server.tokens.refresh import RefreshTokenState
 from shared.http import NO_STORE, read_form, single
@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 async def revoke(request: web.Request) -> web.Response:
     """POST /revoke"""
+    refuse_secrets_in_query(request)
     form = await read_form(request)
     client = await authenticate_request(request, form)
     token = single(form, "token", required=True) or ""

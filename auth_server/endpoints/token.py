@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from auth_server.appkeys import GRANTS, TOKENS_ISSUED
-from auth_server.endpoints.client_auth import authenticate_request
+from auth_server.endpoints.client_auth import authenticate_request, refuse_secrets_in_query
 from auth_server.grants import TokenRequest
 from shared.errors import UnauthorizedClient, UnsupportedGrantType
 from shared.http import NO_STORE, json_response, read_form, single
@@ -14,6 +14,7 @@ from shared.http import NO_STORE, json_response, read_form, single
 async def token(request: web.Request) -> web.Response:
     """POST /token"""
     app = request.app
+    refuse_secrets_in_query(request)
     form = await read_form(request)
     grant_type = single(form, "grant_type", required=True)
     grant = app[GRANTS].get(grant_type or "")

@@ -9,6 +9,7 @@ from urllib.parse import urlencode, urlsplit
 from aiohttp import web
 from multidict import MultiDictProxy
 
+from auth_server.clients.redirect_uris import shown_host
 from auth_server.signin.codes import CODE_TTL, AuthorizationCodes, CodeGrant
 from auth_server.signin.consents import Consents
 from auth_server.signin.pages import Csrf, describe_scopes, render
@@ -51,6 +52,10 @@ class AuthorizationFlow:
     codes: AuthorizationCodes
     throttle: LoginThrottle
     csrf: Csrf
+
+    async def signed_in(self, request: web.Request) -> bool:
+        """Whether this browser has a live session."""
+        return await self.sessions.find(request.cookies.get(SESSION_COOKIE)) is not None
 
     async def proceed(self, request: web.Request, auth: AuthorizationRequest) -> web.Response:
         session = await self.sessions.find(request.cookies.get(SESSION_COOKIE))
@@ -131,7 +136,7 @@ class AuthorizationFlow:
             client_name=auth.client.client_name,
             username=user.username if user else "",
             scopes=describe_scopes(auth.scope),
-            redirect_host=urlsplit(auth.destination.redirect_uri).netloc,
+            redirect_host=shown_host(auth.destination.redirect_uri),
             csrf_token=self.csrf.token(browser, "consent", request.query_string),
         )
         self.csrf.remember(response, browser)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from multidict import MultiMapping
 
+from auth_server.clients.redirect_uris import redirect_uri_matches
 from auth_server.clients.registry import AUTHORIZATION_CODE, Client, ClientRepository
 from auth_server.scopes import grant_scope, parse_scope
 from auth_server.signin.pkce import S256, is_valid_challenge
@@ -101,7 +102,7 @@ async def resolve_destination(query: MultiMapping[str], clients: ClientRepositor
         if len(client.redirect_uris) != 1:
             raise UntrustedRedirect("redirect_uri is required for this client")
         redirect_uri = client.redirect_uris[0]
-    elif given in client.redirect_uris:  # exact string match, RFC 9700 §2.1
+    elif any(redirect_uri_matches(given, registered) for registered in client.redirect_uris):
         redirect_uri = given
     else:
         raise UntrustedRedirect("the redirect_uri is not registered for this client")

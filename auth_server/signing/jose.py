@@ -28,6 +28,22 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+# RFC 4648 §3.5: unused bits of a final partial group are zero, so each value has one spelling.
+_CANONICAL_LAST = {2: frozenset("AQgw"), 3: frozenset("AEIMQUYcgkosw048")}
+
+
+def is_canonical_b64url(text: str) -> bool:
+    """Each part of a compact JWS spelled the one way base64url encodes its bytes."""
+    for part in text.split("."):
+        remainder = len(part) % 4
+        if remainder == 1:
+            return False
+        last = _CANONICAL_LAST.get(remainder)
+        if last is not None and part[-1] not in last:
+            return False
+    return True
+
+
 def _b64url_decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from shared.errors import InvalidTarget
 
 MAX_RESOURCES = 10
+_URI_CHARACTERS = re.compile(r"[\x21-\x7e]+")
+
+
+def check_resource(resource: str) -> None:
+    """RFC 8707 §2: an absolute URI without a fragment; and printable ASCII, since an
+    indicator we do not serve is named in the error (RFC 3986 §2: others are escaped)."""
+    parts = urlsplit(resource)
+    if not _URI_CHARACTERS.fullmatch(resource):
+        raise InvalidTarget("resource must be a URI of printable ASCII characters")
+    if not parts.scheme or not parts.netloc or "#" in resource:
+        raise InvalidTarget("resource must be an absolute URI without a fragment")
 
 
 def choose_audience(
@@ -20,10 +32,7 @@ def choose_audience(
     if len(resources) > MAX_RESOURCES:
         raise InvalidTarget(f"at most {MAX_RESOURCES} resource parameters")
     for resource in resources:
-        # RFC 8707 §2: an absolute URI, no fragment.
-        parts = urlsplit(resource)
-        if not parts.scheme or not parts.netloc or "#" in resource:
-            raise InvalidTarget("resource must be an absolute URI without a fragment")
+        check_resource(resource)
         if resource not in allowed:
             raise InvalidTarget(f"this client may not get tokens for {resource}")
     return tuple(dict.fromkeys(resources))
@@ -34,6 +43,7 @@ def narrow_audience(resources: list[str], granted: tuple[str, ...]) -> tuple[str
     if not resources:
         return granted
     for resource in resources:
+        check_resource(resource)
         if resource not in granted:
             raise InvalidTarget(f"{resource} was not part of the authorization")
     return tuple(dict.fromkeys(resources))

@@ -14,7 +14,7 @@ from typing import Any
 import jwt
 
 from auth_server.scopes import format_scope
-from auth_server.signing.jose import JwsSigner
+from auth_server.signing.jose import JwsSigner, is_canonical_b64url
 from auth_server.signing.keyring import KeyRing
 
 MAX_TOKEN_LENGTH = 8192
@@ -159,7 +159,7 @@ class AccessTokenClaims:
 
 def read_access_token(token: str, keyring: KeyRing, issuer: str) -> AccessTokenClaims | None:
     """Our own access token, whatever its expiry; None for anything else."""
-    if len(token) > MAX_TOKEN_LENGTH:
+    if len(token) > MAX_TOKEN_LENGTH or not is_canonical_b64url(token):
         return None
     try:
         header = jwt.get_unverified_header(token)

@@ -27,6 +27,13 @@ def looks_like_jwt(token: str) -> bool:
     return token.count(".") == 2
 
 
+def audience_of(found: FoundToken) -> tuple[str, ...]:
+    """The resource servers a token is meant for."""
+    if isinstance(found, RefreshTokenState):
+        return found.family.audience
+    return (found.aud,) if isinstance(found.aud, str) else tuple(found.aud)
+
+
 class TokenLookup:
     """Finds a token among ours: a JWT we signed, or a refresh token we stored."""
 
