@@ -66,7 +66,6 @@ def create_app(settings: Settings | None = None) -> web.Application:
         "oauth_tokens_issued_total", "Access tokens issued, by grant type.", ["grant_type"]
     )
     app[LIFECYCLE] = Lifecycle()
-    app[CLIENT_THROTTLE] = ClientAuthThrottle()
     app[KEYRING] = KeyRing()
     app.cleanup_ctx.append(storage)
     app.cleanup_ctx.append(pruning)
@@ -90,6 +89,7 @@ async def storage(app: web.Application) -> AsyncIterator[None]:
         app[REFRESH_TOKENS] = opened.refresh_tokens
         app[REVOKED] = opened.revoked
         app[REGISTRATIONS] = opened.registrations
+        app[CLIENT_THROTTLE] = ClientAuthThrottle(opened.attempts)
         app[TOKEN_LOOKUP] = TokenLookup(
             settings.issuer, app[KEYRING], opened.refresh_tokens, opened.revoked, opened.clients
         )
