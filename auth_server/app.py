@@ -59,7 +59,6 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[TOKENS_ISSUED] = metrics.counter(
         "oauth_tokens_issued_total", "Access tokens issued, by grant type.", ["grant_type"]
     )
-    app[CLIENT_THROTTLE] = ClientAuthThrottle()
     app[KEYRING] = KeyRing()
     # One cleanup context per resource, opened in this order and closed in reverse.
     app.cleanup_ctx.extend(
@@ -90,6 +89,7 @@ async def database(app: web.Application) -> AsyncIterator[None]:
         app[REFRESH_TOKENS] = opened.refresh_tokens
         app[REVOKED] = opened.revoked
         app[REGISTRATIONS] = opened.registrations
+        app[CLIENT_THROTTLE] = ClientAuthThrottle(opened.attempts)
         app[AUTHORIZATION_FLOW] = AuthorizationFlow(
             issuer=settings.issuer,
             secure_cookies=settings.secure_cookies,

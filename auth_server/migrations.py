@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shared import throttle
 from shared.db import Migration
 
 COMPONENT = "auth_server"
@@ -209,5 +210,10 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
         sqlite=(),
+    ),
+    Migration(
+        7,
+        "one attempt-count table for every throttle, counted before a credential is checked",
+        (throttle.TABLE, throttle.INDEX, "DROP TABLE login_failures"),
     ),
 )

@@ -7,6 +7,7 @@ import logging
 import time
 
 from auth_server.tokens.revocations import EXPIRY_MARGIN
+from shared import throttle
 from shared.db import Database, StorageUnavailable
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ _STATEMENTS = (  # (statement, how long past $1 = now - delay a row is kept)
         " (SELECT 1 FROM refresh_tokens r WHERE r.family_id = token_families.family_id)",
         86_400,
     ),
-    ("DELETE FROM login_failures WHERE window_start < $1", 86_400),
+    (throttle.PRUNE, 0),
     # A deny-listed token needs no entry once resource servers would refuse it anyway.
     ("DELETE FROM revoked_access_tokens WHERE exp < $1", EXPIRY_MARGIN),
     # An expired token needs no deny-listing when its grant ends, so no record either.

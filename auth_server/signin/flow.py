@@ -21,9 +21,10 @@ from auth_server.signin.request import (
     LoginRequired,
 )
 from auth_server.signin.sessions import SESSION_COOKIE, BrowserSession, Sessions
-from auth_server.signin.throttle import LoginThrottle
+from auth_server.signin.throttle import SignInThrottle, TooManySignIns
 from auth_server.signin.users import UserRepository, normalize_username
 from shared.http import read_form
+from shared.request_context import client_address
 
 FORM_EXPIRED = "This form has expired or was not sent by this browser. Please try again."
 
@@ -50,7 +51,7 @@ class AuthorizationFlow:
     sessions: Sessions
     consents: Consents
     codes: AuthorizationCodes
-    throttle: LoginThrottle
+    throttle: SignInThrottle
     csrf: Csrf
 
     async def signed_in(self, request: web.Request) -> bool:
@@ -93,20 +94,16 @@ class AuthorizationFlow:
         username = str(form.get("username", ""))[:256]
         if not self.csrf.valid(request, form.get("csrf_token"), "login"):
             return self._login_page(request, auth, status=400, message=FORM_EXPIRED)
-        address = request.remote or "unknown"
-        wait = await self.throttle.retry_after(normalize_username(username), address)
-        if wait:
-            minutes = (wait + 59) // 60
-            message = f"Too many failed sign-ins. Try again in {minutes} minute(s)."
-            response = self._login_page(request, auth, status=429, message=message)
-            response.headers["Retry-After"] = str(wait)
-            return response
-        user = await self.users.authenticate(username, str(form.get("password", "")))
+        address = client_address(request)
+        try:
+            async with self.throttle.attempt(normalize_username(username), address) as attempt:
+                user = await self.users.authenticate(username, str(form.get("password", "")))
+                attempt.succeeded = user is not None
+        except TooManySignIns as exc:
+            return self._throttled_page(request, auth, exc.retry_after)
         if user is None:
-            await self.throttle.failed(normalize_username(username), address)
             message = "Wrong username or password."
             return self._login_page(request, auth, status=401, message=message, username=username)
-        await self.throttle.succeeded(user.username)
         cookie, session = await self.sessions.start(user.user_id)
         response = await self._consent_or_code(request, auth, session)
         response.set_cookie(
@@ -118,6 +115,16 @@ class AuthorizationFlow:
             path="/",
             max_age=self.sessions.ttl,
         )
+        return response
+
+    def _throttled_page(
+        self, request: web.Request, auth: AuthorizationRequest, retry_after: int
+    ) -> web.Response:
+        """429 with Retry-After (RFC 6585 §4), as the login page saying when to try again."""
+        minutes = (retry_after + 59) // 60
+        message = f"Too many failed sign-ins. Try again in {minutes} minute(s)."
+        response = self._login_page(request, auth, status=429, message=message)
+        response.headers["Retry-After"] = str(retry_after)
         return response
 
     async def _consent_or_code(
