@@ -16,6 +16,7 @@ from auth_server.appkeys import (
     METADATA,
     METRICS,
     REFRESH_TOKENS,
+    REGISTRATION_THROTTLE,
     REGISTRATIONS,
     REVOKED,
     SERVER_SECRETS,
@@ -26,6 +27,7 @@ from auth_server.appkeys import (
     USERS,
 )
 from auth_server.clients.cache import client_caching
+from auth_server.clients.open_registration import RegistrationThrottle
 from auth_server.clients.throttle import ClientAuthThrottle
 from auth_server.endpoints.metadata import build_metadata, render
 from auth_server.grants import Grant
@@ -90,6 +92,7 @@ async def database(app: web.Application) -> AsyncIterator[None]:
         app[REVOKED] = opened.revoked
         app[REGISTRATIONS] = opened.registrations
         app[CLIENT_THROTTLE] = ClientAuthThrottle(opened.attempts)
+        app[REGISTRATION_THROTTLE] = RegistrationThrottle(opened.attempts)
         app[AUTHORIZATION_FLOW] = AuthorizationFlow(
             issuer=settings.issuer,
             secure_cookies=settings.secure_cookies,

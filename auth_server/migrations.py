@@ -216,4 +216,21 @@ MIGRATIONS: tuple[Migration, ...] = (
         "one attempt-count table for every throttle, counted before a credential is checked",
         (throttle.TABLE, throttle.INDEX, "DROP TABLE login_failures"),
     ),
+    Migration(
+        18,
+        "where a client came from, and the client metadata documents fetched for it",
+        (
+            # operator, registration, open_registration or metadata_document (clients/registry.py)
+            "ALTER TABLE clients ADD COLUMN source TEXT NOT NULL DEFAULT 'operator'",
+            # draft-ietf-oauth-client-id-metadata-document: a client whose id is its document's
+            # URL, stored in `clients` like any other, refetched once `expires_at` has passed.
+            """
+            CREATE TABLE client_metadata_documents (
+                client_id TEXT PRIMARY KEY REFERENCES clients (client_id) ON DELETE CASCADE,
+                fetched_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL
+            )
+            """,
+        ),
+    ),
 )

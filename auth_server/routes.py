@@ -30,7 +30,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post(metadata.REVOCATION_PATH, revocation.revoke)
     app.router.add_post(metadata.INTROSPECTION_PATH, introspection.introspect)
     app.router.add_get(metadata.REVOCATION_FEED_PATH, revocation_feed.revocations)
-    if app[SETTINGS].registration_token is not None:  # unset: registration is closed
+    if app[SETTINGS].registration_mode != "closed":
         configuration = metadata.REGISTRATION_PATH + "/{client_id}"
         app.router.add_post(metadata.REGISTRATION_PATH, registration.register)
         app.router.add_get(configuration, client_configuration.read_configuration)

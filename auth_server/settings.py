@@ -9,7 +9,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auth_server.signing.jose import SIGNING_ALGORITHMS
-from shared.config import Option, Reader, SettingError, service_options, url_host
+from shared.config import (
+    Option,
+    Reader,
+    SettingError,
+    check_url,
+    read_origins,
+    service_options,
+    url_host,
+)
 
 DAY = 86_400
 
@@ -60,7 +68,30 @@ OPTIONS: tuple[Option, ...] = (
         None,
         secret=True,
     ),
+    Option(
+        "AUTH_REGISTRATION",
+        "closed, token (needs AUTH_REGISTRATION_TOKEN) or open (anonymous RFC 7591)",
+        "token when AUTH_REGISTRATION_TOKEN is set, else closed",
+    ),
+    Option(
+        "AUTH_CLIENT_ID_METADATA_DOCUMENTS",
+        "off, https (client ids that are public https URLs) or any (also http and loopback)",
+        "off",
+    ),
+    Option(
+        "AUTH_AUDIENCES",
+        "further resource identifiers this server issues tokens for, comma-separated",
+        "none",
+    ),
+    Option(
+        "AUTH_CORS_ORIGINS",
+        "origins allowed to call the credential-less endpoints from a browser, or *",
+        "*",
+    ),
 )
+
+REGISTRATION_MODES = ("closed", "token", "open")
+DOCUMENT_MODES = ("off", "https", "any")
 
 MIN_REGISTRATION_TOKEN_LENGTH = 32
 # RFC 6750 §2.1: what a Bearer credential may consist of.
@@ -88,6 +119,11 @@ class Settings:
     key_encryption_key: str | None = field(default=None, repr=False)
     secret_pepper: str | None = field(default=None, repr=False)
     registration_token: str | None = field(default=None, repr=False)
+    # None: `token` when a registration token is set, else `closed` (SPEC's default).
+    registration: str | None = None
+    client_id_metadata_documents: str = "off"
+    audiences: tuple[str, ...] = ()
+    cors_origins: tuple[str, ...] = ("*",)
     log_level: str = "info"
     log_format: str = "text"
 
@@ -95,6 +131,18 @@ class Settings:
     def secure_cookies(self) -> bool:
         """Cookies are `Secure` when the issuer is https."""
         return self.issuer.startswith("https:")
+
+    @property
+    def registration_mode(self) -> str:
+        """`closed`, `token` or `open`: who may use the registration endpoint."""
+        if self.registration is not None:
+            return self.registration
+        return "closed" if self.registration_token is None else "token"
+
+    @property
+    def known_audiences(self) -> tuple[str, ...]:
+        """Every resource this server issues tokens for: the default one first."""
+        return tuple(dict.fromkeys((self.default_audience, *self.audiences)))
 
     @property
     def publish_delay(self) -> int:
@@ -131,6 +179,12 @@ class Settings:
             key_encryption_key=read.raw("AUTH_KEY_ENCRYPTION_KEY"),
             secret_pepper=read.raw("AUTH_SECRET_PEPPER"),
             registration_token=_registration_token(read),
+            registration=_registration_mode(read),
+            client_id_metadata_documents=read.choice(
+                "AUTH_CLIENT_ID_METADATA_DOCUMENTS", "off", DOCUMENT_MODES
+            ),
+            audiences=_audiences(read),
+            cors_origins=read_origins(read, "AUTH_CORS_ORIGINS"),
             log_level=read.log_level("AUTH"),
             log_format=read.log_format("AUTH"),
         )
@@ -147,6 +201,22 @@ def _registration_token(read: Reader) -> str | None:
             " - . _ ~ + / (openssl rand -base64 32)",
         )
     return token
+
+
+def _registration_mode(read: Reader) -> str | None:
+    """AUTH_REGISTRATION, which `token` only with a token to check."""
+    if read.raw("AUTH_REGISTRATION") is None:
+        return None
+    mode = read.choice("AUTH_REGISTRATION", "closed", REGISTRATION_MODES)
+    if mode == "token" and read.raw("AUTH_REGISTRATION_TOKEN") is None:
+        raise SettingError("AUTH_REGISTRATION", "token needs AUTH_REGISTRATION_TOKEN")
+    return mode
+
+
+def _audiences(read: Reader) -> tuple[str, ...]:
+    if read.raw("AUTH_AUDIENCES") is None:
+        return ()
+    return tuple(check_url("AUTH_AUDIENCES", word) for word in read.words("AUTH_AUDIENCES", ""))
 
 
 def _publish_delay(read: Reader, jwks_max_age: int) -> int:

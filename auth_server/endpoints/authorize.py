@@ -24,7 +24,9 @@ async def authorize(request: web.Request) -> web.StreamResponse:
     except UntrustedRedirect as exc:
         return render("error.html", status=400, message=str(exc))
     try:
-        auth = check_request(request.query, destination, settings.default_audience)
+        auth = check_request(
+            request.query, destination, settings.default_audience, settings.known_audiences
+        )
         return await request.app[AUTHORIZATION_FLOW].proceed(request, auth)
     except OAuthError as exc:
         if not await _may_redirect(request, destination):

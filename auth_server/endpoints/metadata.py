@@ -59,7 +59,7 @@ def lifecycle_metadata(settings: Settings, token_auth_methods: list[str]) -> dic
         # Our extension: resource servers poll it for revoked access tokens.
         "revocation_feed_endpoint": issuer + REVOCATION_FEED_PATH,
     }
-    if settings.registration_token is not None:
+    if settings.registration_mode != "closed":
         document["registration_endpoint"] = issuer + REGISTRATION_PATH
     return document
 

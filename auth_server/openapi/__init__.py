@@ -56,8 +56,8 @@ def _paths(settings: Settings) -> Schema:
         INTROSPECTION_PATH: introspect_path(),
         REVOCATION_FEED_PATH: revocations_path(),
     }
-    if settings.registration_token is not None:  # RFC 7591: only while registration is open
-        paths[REGISTRATION_PATH] = register_path()
+    if settings.registration_mode != "closed":  # RFC 7591: only while registration is open
+        paths[REGISTRATION_PATH] = register_path(settings.registration_mode == "open")
         paths[REGISTRATION_PATH + "/{client_id}"] = configuration_path()
     return paths
 
@@ -72,7 +72,7 @@ def _security_schemes(settings: Settings) -> Schema:
             " a public client's client_id alone.",
         }
     }
-    if settings.registration_token is not None:
+    if settings.registration_mode != "closed":
         schemes["initialAccessToken"] = {
             "type": "http",
             "scheme": "bearer",
@@ -95,7 +95,7 @@ def _schemas(settings: Settings) -> Schema:
         "IntrospectionResponse": introspection_response(),
         "RevocationFeed": revocation_feed_response(),
     }
-    if settings.registration_token is not None:
+    if settings.registration_mode != "closed":
         schemas["ClientMetadata"] = client_metadata()
         schemas["ClientUpdate"] = client_update()
         schemas["ClientInformation"] = client_information()
