@@ -78,7 +78,7 @@ async def test_twenty_registrations_an_hour_per_address(
     for _ in range(20):
         assert (await register(auth_client, NATIVE_APP, token=None))[0] == 201
     status, headers, body = await register(auth_client, NATIVE_APP, token=None)
-    assert status == 429
+    assert (status, body["error"]) == (429, "temporarily_unavailable")
     assert 3500 <= int(headers["Retry-After"]) <= 3600
     assert await clients(auth_client) == 20
     other = await second_address.post("/register", json=NATIVE_APP)
