@@ -18,10 +18,24 @@ from auth_server.endpoints import (
     revocation_feed,
     token,
 )
+from shared.cors import CorsPolicy, enable_cors, on_paths
 from shared.metrics import metrics_handler
+
+# SPEC "CORS": what a browser-based client may call from another origin. The userinfo and
+# device-authorization endpoints join this tuple when they land; the authorization endpoint
+# and the pages never do.
+CORS_PATHS = (
+    metadata.PATH,
+    metadata.JWKS_PATH,
+    metadata.TOKEN_PATH,
+    metadata.REVOCATION_PATH,
+    metadata.REGISTRATION_PATH,
+)
 
 
 def add_routes(app: web.Application) -> None:
+    settings = app[SETTINGS]
+    enable_cors(app, CorsPolicy(settings.cors_origins), on_paths(frozenset(CORS_PATHS)))
     app.router.add_get(metadata.PATH, metadata.metadata)
     app.router.add_get(metadata.JWKS_PATH, jwks.jwks)
     app.router.add_post(metadata.TOKEN_PATH, token.token)

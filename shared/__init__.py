@@ -1,3 +1,4 @@
-"""Code both services use: errors, the database layer, configuration, logging, HTTP helpers."""
+"""Code both services use: errors, the database layer, configuration, logging, HTTP helpers,
+and CORS for the endpoints browsers call (`cors`)."""
 
-__all__ = ["config", "db", "errors", "http", "logging"]
+__all__ = ["config", "cors", "db", "errors", "http", "logging"]
