@@ -8,6 +8,7 @@ from aiohttp import web
 
 from auth_server.appkeys import (
     AUTHORIZATION_FLOW,
+    CLIENT_DOCUMENTS,
     CLIENT_THROTTLE,
     CLIENTS,
     DATABASE,
@@ -27,6 +28,8 @@ from auth_server.appkeys import (
     USERS,
 )
 from auth_server.clients.cache import client_caching
+from auth_server.clients.documents.fetch import DocumentFetcher
+from auth_server.clients.documents.store import DocumentClients
 from auth_server.clients.open_registration import RegistrationThrottle
 from auth_server.clients.throttle import ClientAuthThrottle
 from auth_server.endpoints.metadata import build_metadata, render
@@ -68,6 +71,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
             database,
             signing_keys,
             client_cache,
+            client_documents,
             pool_metrics(METRICS, DATABASE),
             pruning,
             key_maintenance,
@@ -132,6 +136,23 @@ async def client_cache(app: web.Application) -> AsyncIterator[None]:
     clients = app[CLIENTS]
     app[METRICS].watch_cache("clients", lambda: clients.cache)
     async with client_caching(app[DATABASE], clients):
+        yield
+
+
+async def client_documents(app: web.Application) -> AsyncIterator[None]:
+    """The HTTP client that fetches client metadata documents, while they are on."""
+    settings = app[SETTINGS]
+    if settings.client_id_metadata_documents == "off":
+        yield
+        return
+    async with DocumentFetcher.open(settings.client_id_metadata_documents) as fetcher:
+        app[CLIENT_DOCUMENTS] = DocumentClients(
+            app[DATABASE],
+            app[CLIENTS],
+            fetcher,
+            server_scopes=settings.scopes,
+            grant_types=tuple(app[GRANTS].keys()),
+        )
         yield
 
 

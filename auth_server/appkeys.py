@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from prometheus_client import Counter
 
+from auth_server.clients.documents.store import DocumentClients
 from auth_server.clients.open_registration import RegistrationThrottle
 from auth_server.clients.registrations import Registrations
 from auth_server.clients.registry import ClientRepository
@@ -40,3 +41,4 @@ METRICS = web.AppKey("metrics", Metrics)
 TOKENS_ISSUED = web.AppKey("tokens_issued", Counter)
 CLIENT_THROTTLE = web.AppKey("client_throttle", ClientAuthThrottle)
 REGISTRATION_THROTTLE = web.AppKey("registration_throttle", RegistrationThrottle)
+CLIENT_DOCUMENTS = web.AppKey("client_documents", DocumentClients)

@@ -43,6 +43,8 @@ def build_metadata(settings: Settings, grant_types: list[str]) -> dict[str, Any]
             "token_endpoint_auth_methods_supported": [SECRET_BASIC, SECRET_POST, NONE],
             "prompt_values_supported": ["none", "login", "consent"],
         }
+    if settings.client_id_metadata_documents != "off":
+        document["client_id_metadata_document_supported"] = True  # the draft's §6
     methods = document["token_endpoint_auth_methods_supported"]
     return document | lifecycle_metadata(settings, methods)
 

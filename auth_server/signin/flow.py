@@ -10,6 +10,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from auth_server.clients.redirect_uris import shown_host
+from auth_server.clients.registry import METADATA_DOCUMENT, Client
 from auth_server.signin.codes import CODE_TTL, AuthorizationCodes, CodeGrant
 from auth_server.signin.consents import Consents
 from auth_server.signin.pages import Csrf, describe_scopes, render
@@ -27,6 +28,14 @@ from shared.http import read_form
 from shared.request_context import client_address
 
 FORM_EXPIRED = "This form has expired or was not sent by this browser. Please try again."
+
+
+def document_host(client: Client) -> str:
+    """Where a metadata-document client's self-declared name comes from: its URL's host
+    (SPEC: shown beside the name); empty for every other client."""
+    if client.source != METADATA_DOCUMENT:
+        return ""
+    return urlsplit(client.client_id).hostname or ""
 
 
 def redirect(destination: Destination, issuer: str, **params: str) -> web.Response:
@@ -141,6 +150,7 @@ class AuthorizationFlow:
             "consent.html",
             action=f"?{request.query_string}",
             client_name=auth.client.client_name,
+            client_host=document_host(auth.client),
             username=user.username if user else "",
             scopes=describe_scopes(auth.scope),
             redirect_host=shown_host(auth.destination.redirect_uri),
