@@ -52,8 +52,10 @@ async def _fetch_document(request: web.Request) -> None:
     stored fresh) before the client is looked up. A failure is an unknown client."""
     documents = request.app.get(CLIENT_DOCUMENTS)
     client_id = request.query.get("client_id", "")
-    if documents is None or not looks_like_document_url(client_id):
+    if not looks_like_document_url(client_id):
         return
+    if documents is None:  # turned off: clients stored while it was on are unknown too
+        raise UntrustedRedirect("the client_id is missing or unknown")
     try:
         await documents.refresh(client_id)
     except DocumentRefused:
