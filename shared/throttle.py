@@ -63,7 +63,7 @@ class Throttle:
     async def attempt(self, limit: Limit, key: str) -> Attempt:
         """Count one attempt of `key` under `limit` (atomically) and say whether it may go on."""
         now = int(self._clock())
-        bucket = f"{limit.name}:{key[:MAX_KEY_LENGTH]}"
+        bucket = _bucket(limit, key)
         row = await self._db.fetchrow(
             "INSERT INTO throttle_counts (bucket, expires_at, attempts) VALUES ($1, $2, 1)"
             " ON CONFLICT (bucket) DO UPDATE SET"
@@ -95,5 +95,11 @@ class Throttle:
         """Forget every attempt of `key` under `limit`."""
         await self._db.execute(
             "DELETE FROM throttle_counts WHERE bucket = $1",
-            f"{limit.name}:{key[:MAX_KEY_LENGTH]}",
+            _bucket(limit, key),
         )
+
+
+def _bucket(limit: Limit, key: str) -> str:
+    """The row of `key` under `limit`; a NUL (which PostgreSQL text cannot hold, and no real
+    username or client id has) is stored as U+FFFD."""
+    return f"{limit.name}:{key[:MAX_KEY_LENGTH]}".replace("\x00", "\ufffd")
