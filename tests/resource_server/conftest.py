@@ -212,8 +212,8 @@ async def rs_real(
 
 @dataclass(frozen=True, slots=True)
 class McpSetup:
-    """Both servers as `make run` starts them for MCP clients: registration open, metadata
-    documents fetched from any address, and the resource server's identifier its own URL."""
+    """Both servers as `make run` starts them for MCP clients: registration open, https
+    metadata documents, and the resource server's identifier its own URL."""
 
     issuer: RealIssuer
     rs: RSClient
@@ -221,12 +221,23 @@ class McpSetup:
 
 
 @pytest.fixture
+def document_mode() -> str:
+    """AUTH_CLIENT_ID_METADATA_DOCUMENTS as `make run` sets it; a test serving its own
+    document on loopback parametrizes this to `any`."""
+    return "https"
+
+
+@pytest.fixture
 async def mcp_setup(
-    aiohttp_server: AiohttpServer, aiohttp_client: AiohttpClient, database_url: str, tmp_path: Path
+    aiohttp_server: AiohttpServer,
+    aiohttp_client: AiohttpClient,
+    database_url: str,
+    tmp_path: Path,
+    document_mode: str,
 ) -> McpSetup:
     port = unused_port()
     resource = f"http://127.0.0.1:{port}"
-    changes = {"registration": "open", "client_id_metadata_documents": "any"}
+    changes = {"registration": "open", "client_id_metadata_documents": document_mode}
     issuer = await start_issuer(
         aiohttp_server, database_url, tmp_path, default_audience=resource, **changes
     )

@@ -3,6 +3,7 @@ the set-up `make run` starts (SPEC "Discovery from a 401"), on both databases.""
 
 from __future__ import annotations
 
+import pytest
 from aiohttp import ClientSession, CookieJar, web
 from pytest_aiohttp import AiohttpServer
 
@@ -28,6 +29,7 @@ async def test_a_registered_mcp_client_gets_a_working_token(
         assert (await response.json())["client_id"] == client_id
 
 
+@pytest.mark.parametrize("document_mode", ["any"])  # the document is served on loopback
 async def test_a_metadata_document_client_gets_a_working_token(
     mcp_setup: McpSetup, aiohttp_server: AiohttpServer
 ) -> None:
