@@ -8,6 +8,7 @@ from aiohttp import web
 
 from auth_server.appkeys import (
     AUTHORIZATION_FLOW,
+    CLIENT_DOCUMENTS,
     CLIENT_THROTTLE,
     CLIENTS,
     DATABASE,
@@ -20,6 +21,7 @@ from auth_server.appkeys import (
     METRICS,
     OPENID_CONFIGURATION,
     REFRESH_TOKENS,
+    REGISTRATION_THROTTLE,
     REGISTRATIONS,
     REVOKED,
     SERVER_SECRETS,
@@ -31,6 +33,9 @@ from auth_server.appkeys import (
     USERS,
 )
 from auth_server.clients.cache import client_caching
+from auth_server.clients.documents.fetch import DocumentFetcher
+from auth_server.clients.documents.store import DocumentClients
+from auth_server.clients.open_registration import RegistrationThrottle
 from auth_server.clients.throttle import ClientAuthThrottle
 from auth_server.device.verification import DeviceVerification
 from auth_server.endpoints.metadata import build_metadata, render
@@ -71,7 +76,6 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[TOKENS_ISSUED] = app[METRICS].counter(
         "oauth_tokens_issued_total", "Access tokens issued, by grant type.", ["grant_type"]
     )
-    app[CLIENT_THROTTLE] = ClientAuthThrottle()
     app[KEYRING] = KeyRing()
     if settings.secure_cookies:
         app.on_response_prepare.append(strict_transport_security)
@@ -81,6 +85,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
             database,
             signing_keys,
             client_cache,
+            client_documents,
             pool_metrics(METRICS, DATABASE),
             pruning,
             key_maintenance,
@@ -110,6 +115,8 @@ async def database(app: web.Application) -> AsyncIterator[None]:
         app[REFRESH_TOKENS] = opened.refresh_tokens
         app[REVOKED] = opened.revoked
         app[REGISTRATIONS] = opened.registrations
+        app[CLIENT_THROTTLE] = ClientAuthThrottle(opened.attempts)
+        app[REGISTRATION_THROTTLE] = RegistrationThrottle(opened.attempts)
         app[AUTHORIZATION_FLOW] = AuthorizationFlow(
             issuer=settings.issuer,
             secure_cookies=settings.secure_cookies,
@@ -172,6 +179,23 @@ async def install_openid(
         settings.issuer, app[KEYRING], opened.revoked, opened.clients, opened.users
     )
     return IdTokenIssuer(settings.issuer, settings.id_token_ttl, app[ID_TOKEN_KEYS])
+
+
+async def client_documents(app: web.Application) -> AsyncIterator[None]:
+    """The HTTP client that fetches client metadata documents, while they are on."""
+    settings = app[SETTINGS]
+    if settings.client_id_metadata_documents == "off":
+        yield
+        return
+    async with DocumentFetcher.open(settings.client_id_metadata_documents) as fetcher:
+        app[CLIENT_DOCUMENTS] = DocumentClients(
+            app[DATABASE],
+            app[CLIENTS],
+            fetcher,
+            server_scopes=settings.scopes,
+            grant_types=tuple(app[GRANTS].keys()),
+        )
+        yield
 
 
 async def pruning(app: web.Application) -> AsyncIterator[None]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 from prometheus_client import Counter
 
+from auth_server.clients.documents.store import DocumentClients
+from auth_server.clients.open_registration import RegistrationThrottle
 from auth_server.clients.registrations import Registrations
 from auth_server.clients.registry import ClientRepository
 from auth_server.clients.throttle import ClientAuthThrottle
@@ -47,3 +49,5 @@ DEVICE_VERIFICATION = web.AppKey("device_verification", DeviceVerification)
 ID_TOKEN_KEYS = web.AppKey("id_token_keys", IdTokenKeys)
 USERINFO = web.AppKey("userinfo", UserInfo)
 OPENID_CONFIGURATION = web.AppKey("openid_configuration", bytes)
+REGISTRATION_THROTTLE = web.AppKey("registration_throttle", RegistrationThrottle)
+CLIENT_DOCUMENTS = web.AppKey("client_documents", DocumentClients)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from auth_server.device.schema import MIGRATIONS as DEVICE_MIGRATIONS
+from shared import throttle
 from shared.db import Migration
 
 COMPONENT = "auth_server"
@@ -211,45 +213,6 @@ MIGRATIONS: tuple[Migration, ...] = (
         sqlite=(),
     ),
     Migration(
-        13,
-        "device codes (RFC 8628): the device's and the person's code, both only as digests",
-        (
-            # `status`: pending, approved, denied or redeemed. `last_polled_ms` and
-            # `poll_interval` keep each device code's own pace (RFC 8628 §3.5 slow_down).
-            """
-            CREATE TABLE device_codes (
-                device_code_digest TEXT PRIMARY KEY,
-                user_code_digest TEXT NOT NULL UNIQUE,
-                client_id TEXT NOT NULL REFERENCES clients (client_id) ON DELETE CASCADE,
-                scope TEXT NOT NULL,
-                audience TEXT NOT NULL,
-                status TEXT NOT NULL,
-                user_id TEXT REFERENCES users (user_id) ON DELETE CASCADE,
-                auth_time BIGINT,
-                poll_interval INTEGER NOT NULL,
-                last_polled_ms BIGINT,
-                polled_too_fast BOOLEAN NOT NULL DEFAULT FALSE,
-                created_at BIGINT NOT NULL,
-                expires_at BIGINT NOT NULL
-            )
-            """,
-            "CREATE INDEX device_codes_expiry ON device_codes (expires_at)",
-        ),
-    ),
-    Migration(
-        14,
-        "wrong user codes, counted per client address",
-        (
-            """
-            CREATE TABLE device_code_attempts (
-                address TEXT PRIMARY KEY,
-                window_start BIGINT NOT NULL,
-                attempts INTEGER NOT NULL
-            )
-            """,
-        ),
-    ),
-    Migration(
         11,
         "OpenID Connect: users' claims, post-logout redirect URIs, nonces, ID-token keys",
         (
@@ -285,4 +248,27 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX revoked_access_tokens_subject ON revoked_access_tokens (subject)",
         ),
     ),
+    Migration(
+        7,
+        "one attempt-count table for every throttle, counted before a credential is checked",
+        (throttle.TABLE, throttle.INDEX, "DROP TABLE login_failures"),
+    ),
+    Migration(
+        18,
+        "where a client came from, and the client metadata documents fetched for it",
+        (
+            # operator, registration, open_registration or metadata_document (clients/registry.py)
+            "ALTER TABLE clients ADD COLUMN source TEXT NOT NULL DEFAULT 'operator'",
+            # draft-ietf-oauth-client-id-metadata-document: a client whose id is its document's
+            # URL, stored in `clients` like any other, refetched once `expires_at` has passed.
+            """
+            CREATE TABLE client_metadata_documents (
+                client_id TEXT PRIMARY KEY REFERENCES clients (client_id) ON DELETE CASCADE,
+                fetched_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL
+            )
+            """,
+        ),
+    ),
+    *DEVICE_MIGRATIONS,
 )

@@ -7,6 +7,7 @@ import logging
 import time
 
 from auth_server.tokens.revocations import EXPIRY_MARGIN
+from shared import throttle
 from shared.db import Database, StorageUnavailable
 
 log = logging.getLogger(__name__)
@@ -23,10 +24,10 @@ _STATEMENTS = (  # (statement, how long past $1 = now - delay a row is kept)
         " (SELECT 1 FROM refresh_tokens r WHERE r.family_id = token_families.family_id)",
         86_400,
     ),
-    ("DELETE FROM login_failures WHERE window_start < $1", 86_400),
     # A device code is kept an hour past its expiry, so late polls still hear expired_token.
     ("DELETE FROM device_codes WHERE expires_at < $1", 3600),
     ("DELETE FROM device_code_attempts WHERE window_start < $1", 86_400),
+    (throttle.PRUNE, 0),
     # A deny-listed token needs no entry once resource servers would refuse it anyway.
     ("DELETE FROM revoked_access_tokens WHERE exp < $1", EXPIRY_MARGIN),
     # A token resource servers refuse anyway needs no deny-listing when its grant ends.

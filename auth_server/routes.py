@@ -24,10 +24,24 @@ from auth_server.endpoints import (
     userinfo,
 )
 from auth_server.oidc.discovery import END_SESSION_PATH, OPENID_CONFIGURATION_PATH, USERINFO_PATH
+from shared.cors import CorsPolicy, enable_cors, on_paths
 from shared.metrics import metrics_handler
+
+# SPEC "CORS": what a browser-based client may call from another origin. The userinfo and
+# device-authorization endpoints join this tuple when they land; the authorization endpoint
+# and the pages never do.
+CORS_PATHS = (
+    metadata.PATH,
+    metadata.JWKS_PATH,
+    metadata.TOKEN_PATH,
+    metadata.REVOCATION_PATH,
+    metadata.REGISTRATION_PATH,
+)
 
 
 def add_routes(app: web.Application) -> None:
+    settings = app[SETTINGS]
+    enable_cors(app, CorsPolicy(settings.cors_origins), on_paths(frozenset(CORS_PATHS)))
     app.router.add_get(metadata.PATH, metadata.metadata)
     app.router.add_get(metadata.JWKS_PATH, jwks.jwks)
     app.router.add_post(metadata.TOKEN_PATH, token.token)
@@ -46,7 +60,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post(USERINFO_PATH, userinfo.userinfo)
     app.router.add_get(END_SESSION_PATH, end_session.end_session)
     app.router.add_post(END_SESSION_PATH, end_session.end_session)
-    if app[SETTINGS].registration_token is not None:  # unset: registration is closed
+    if app[SETTINGS].registration_mode != "closed":
         configuration = metadata.REGISTRATION_PATH + "/{client_id}"
         app.router.add_post(metadata.REGISTRATION_PATH, registration.register)
         app.router.add_get(configuration, client_configuration.read_configuration)

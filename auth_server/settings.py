@@ -9,7 +9,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auth_server.signing.jose import SIGNING_ALGORITHMS
-from shared.config import Option, Reader, SettingError, service_options, url_host
+from shared.config import (
+    Option,
+    Reader,
+    SettingError,
+    check_url,
+    read_origins,
+    service_options,
+    url_host,
+)
 
 DAY = 86_400
 
@@ -68,7 +76,30 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("AUTH_DEVICE_CODE_TTL", "device flow (RFC 8628): `expires_in`, seconds", "600"),
     Option("AUTH_DEVICE_POLL_INTERVAL", "device flow: the polling `interval`, seconds", "5"),
+    Option(
+        "AUTH_REGISTRATION",
+        "closed, token (needs AUTH_REGISTRATION_TOKEN) or open (anonymous RFC 7591)",
+        "token when AUTH_REGISTRATION_TOKEN is set, else closed",
+    ),
+    Option(
+        "AUTH_CLIENT_ID_METADATA_DOCUMENTS",
+        "off, https (client ids that are public https URLs) or any (also http and loopback)",
+        "off",
+    ),
+    Option(
+        "AUTH_AUDIENCES",
+        "further resource identifiers this server issues tokens for, comma-separated",
+        "none",
+    ),
+    Option(
+        "AUTH_CORS_ORIGINS",
+        "origins allowed to call the credential-less endpoints from a browser, or *",
+        "*",
+    ),
 )
+
+REGISTRATION_MODES = ("closed", "token", "open")
+DOCUMENT_MODES = ("off", "https", "any")
 
 MIN_REGISTRATION_TOKEN_LENGTH = 32
 # RFC 6750 §2.1: what a Bearer credential may consist of.
@@ -100,6 +131,11 @@ class Settings:
     registration_token: str | None = field(default=None, repr=False)
     device_code_ttl: int = 600
     device_poll_interval: int = 5
+    # None: `token` when a registration token is set, else `closed` (SPEC's default).
+    registration: str | None = None
+    client_id_metadata_documents: str = "off"
+    audiences: tuple[str, ...] = ()
+    cors_origins: tuple[str, ...] = ("*",)
     log_level: str = "info"
     log_format: str = "text"
 
@@ -107,6 +143,18 @@ class Settings:
     def secure_cookies(self) -> bool:
         """Cookies are `Secure` when the issuer is https."""
         return self.issuer.startswith("https:")
+
+    @property
+    def registration_mode(self) -> str:
+        """`closed`, `token` or `open`: who may use the registration endpoint."""
+        if self.registration is not None:
+            return self.registration
+        return "closed" if self.registration_token is None else "token"
+
+    @property
+    def known_audiences(self) -> tuple[str, ...]:
+        """Every resource this server issues tokens for: the default one first."""
+        return tuple(dict.fromkeys((self.default_audience, *self.audiences)))
 
     @property
     def publish_delay(self) -> int:
@@ -149,6 +197,12 @@ class Settings:
             registration_token=_registration_token(read),
             device_code_ttl=read.integer("AUTH_DEVICE_CODE_TTL", 600, low=10, high=DAY),
             device_poll_interval=read.integer("AUTH_DEVICE_POLL_INTERVAL", 5, low=1, high=300),
+            registration=_registration_mode(read),
+            client_id_metadata_documents=read.choice(
+                "AUTH_CLIENT_ID_METADATA_DOCUMENTS", "off", DOCUMENT_MODES
+            ),
+            audiences=_audiences(read),
+            cors_origins=read_origins(read, "AUTH_CORS_ORIGINS"),
             log_level=read.log_level("AUTH"),
             log_format=read.log_format("AUTH"),
         )
@@ -165,6 +219,22 @@ def _registration_token(read: Reader) -> str | None:
             " - . _ ~ + / (openssl rand -base64 32)",
         )
     return token
+
+
+def _registration_mode(read: Reader) -> str | None:
+    """AUTH_REGISTRATION, which `token` only with a token to check."""
+    if read.raw("AUTH_REGISTRATION") is None:
+        return None
+    mode = read.choice("AUTH_REGISTRATION", "closed", REGISTRATION_MODES)
+    if mode == "token" and read.raw("AUTH_REGISTRATION_TOKEN") is None:
+        raise SettingError("AUTH_REGISTRATION", "token needs AUTH_REGISTRATION_TOKEN")
+    return mode
+
+
+def _audiences(read: Reader) -> tuple[str, ...]:
+    if read.raw("AUTH_AUDIENCES") is None:
+        return ()
+    return tuple(check_url("AUTH_AUDIENCES", word) for word in read.words("AUTH_AUDIENCES", ""))
 
 
 def _publish_delay(read: Reader, jwks_max_age: int) -> int:

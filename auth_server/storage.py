@@ -14,13 +14,14 @@ from auth_server.settings import Settings
 from auth_server.signin.codes import AuthorizationCodes
 from auth_server.signin.consents import Consents
 from auth_server.signin.sessions import Sessions
-from auth_server.signin.throttle import LoginThrottle
+from auth_server.signin.throttle import SignInThrottle
 from auth_server.signin.users import UserRepository
 from auth_server.signing.server_secrets import ServerSecrets
 from auth_server.signing.store import KeyRepository
 from auth_server.tokens.refresh import RefreshTokens
 from auth_server.tokens.revocations import RevokedAccessTokens
 from shared.db import Database, migrate, open_database
+from shared.throttle import Throttle
 
 _PEPPER_CHECK = "secret_pepper_check"
 
@@ -42,7 +43,8 @@ class Storage:
     consents: Consents
     codes: AuthorizationCodes
     refresh_tokens: RefreshTokens
-    throttle: LoginThrottle
+    throttle: SignInThrottle
+    attempts: Throttle
     revoked: RevokedAccessTokens
     registrations: Registrations
     device_codes: DeviceCodes
@@ -60,6 +62,7 @@ async def open_storage(settings: Settings) -> Storage:
         await database.close()
         raise
     clients = ClientRepository(database, server_secrets)
+    attempts = Throttle(database)
     return Storage(
         database=database,
         server_secrets=server_secrets,
@@ -75,7 +78,8 @@ async def open_storage(settings: Settings) -> Storage:
             settings.refresh_token_ttl,
             settings.refresh_token_max_age,
         ),
-        throttle=LoginThrottle(database),
+        throttle=SignInThrottle(attempts),
+        attempts=attempts,
         revoked=RevokedAccessTokens(database),
         registrations=Registrations(database, server_secrets, clients),
         device_codes=DeviceCodes(

@@ -1,11 +1,13 @@
 """`make run`: both services on the embedded default (SQLite under ./var/), two demo clients,
-and a walkthrough that works pasted as is. Ctrl-C stops both services cleanly."""
+a demo person, registration open for MCP clients on loopback, and a walkthrough that works
+pasted as is. Ctrl-C stops both services cleanly."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -33,7 +35,13 @@ class Demo:
             "RESOURCE_PORT": str(resource_port),
             "RESOURCE_ISSUER": self.auth,
             "RESOURCE_DATABASE_URL": f"sqlite:///{var.resolve()}/resource.db",
+            # MCP clients register themselves, or name their metadata document (docs/mcp.md).
+            "AUTH_REGISTRATION": os.environ.get("AUTH_REGISTRATION", "open"),
+            "AUTH_CLIENT_ID_METADATA_DOCUMENTS": os.environ.get(
+                "AUTH_CLIENT_ID_METADATA_DOCUMENTS", "https"
+            ),
         }
+        self.var = var
         self.processes: list[subprocess.Popen[bytes]] = []
 
     def start(self, package: str, ready: str) -> None:
@@ -67,6 +75,27 @@ class Demo:
         )
         return {k: created[k] for k in ("client_id", "client_secret")}
 
+    def person(self) -> tuple[str, str]:
+        """The demo person who signs in for MCP clients; the password is kept under var/."""
+        saved = self.var / "demo-person.json"
+        if saved.exists():
+            username, password = json.loads(saved.read_text())
+            return str(username), str(password)
+        password = secrets.token_urlsafe(12)
+        result = subprocess.run(
+            [sys.executable, "-m", "auth_server", "user", "create", "demo", "--password-stdin"],
+            input=password,
+            capture_output=True,
+            text=True,
+            env=self.env,
+            check=False,
+        )
+        if result.returncode != 0:
+            sys.exit(f"auth-server user create failed: {result.stderr.strip()}")
+        saved.touch(mode=0o600)
+        saved.write_text(json.dumps(["demo", password]))
+        return "demo", password
+
     def stop(self) -> None:
         """SIGTERM both (the resource server first) and wait for each to finish."""
         for process in reversed(self.processes):
@@ -91,6 +120,20 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 60) 
         except OSError:
             time.sleep(0.2)
     sys.exit(f"{url} did not become ready within {timeout:.0f} s")
+
+
+def mcp_guide(demo: Demo, username: str, password: str) -> str:
+    """How an MCP client connects: the discovery chain it follows from the resource URL."""
+    return f"""
+MCP clients: registration is open on this loopback set-up (AUTH_REGISTRATION=open) and
+https client ID metadata documents are accepted (AUTH_CLIENT_ID_METADATA_DOCUMENTS=https).
+Give an MCP client the resource URL {demo.resource}/account; it finds the rest:
+  401 -> {demo.resource}/.well-known/oauth-protected-resource
+      -> {demo.auth}/.well-known/oauth-authorization-server
+      -> {demo.auth}/register (or its metadata document's URL as client_id)
+      -> {demo.auth}/authorize (sign in as '{username}', password '{password}')
+      -> {demo.auth}/token, and the call with the token. Details: docs/mcp.md.
+"""
 
 
 def walkthrough(demo: Demo, full: dict[str, str], read_only: dict[str, str]) -> str:
@@ -121,7 +164,6 @@ curl -s -X PUT -H "Authorization: Bearer $RO_TOKEN" -H 'Content-Type: applicatio
   -d '{{"nickname": "nope"}}' -w ' HTTP %{{http_code}}\\n' {account}
 
 Signing in users (authorization code + PKCE) is shown in docs/authorization-code.md.
-Press Ctrl-C to stop.
 """
 
 
@@ -142,7 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         demo.start("auth_server", f"{demo.auth}/readyz")
         full, read_only = demo.client("demo", "read write"), demo.client("demo-readonly", "read")
         demo.start("resource_server", f"{demo.resource}/readyz")
-        print(walkthrough(demo, full, read_only), flush=True)
+        guide = mcp_guide(demo, *demo.person())
+        print(walkthrough(demo, full, read_only) + guide + "\nPress Ctrl-C to stop.", flush=True)
         while all(p.poll() is None for p in demo.processes):
             time.sleep(0.5)
         return 1

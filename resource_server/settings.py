@@ -7,7 +7,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from shared.config import Option, Reader, SettingError, check_url, service_options, url_host
+from shared.config import (
+    Option,
+    Reader,
+    SettingError,
+    check_url,
+    read_origins,
+    service_options,
+    url_host,
+)
 
 DAY = 86_400
 MAX_LEEWAY = 60
@@ -50,6 +58,11 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("RESOURCE_CLIENT_ID", "this server's client at the issuer, to read the feed", None),
     Option("RESOURCE_CLIENT_SECRET", "that client's secret", None, secret=True),
+    Option(
+        "RESOURCE_CORS_ORIGINS",
+        "origins allowed to call the metadata and protected routes from a browser, or *",
+        "*",
+    ),
 )
 
 
@@ -71,6 +84,7 @@ class Settings:
     account_cache: bool = True
     client_id: str | None = None
     client_secret: str | None = field(default=None, repr=False)
+    cors_origins: tuple[str, ...] = ("*",)
     log_level: str = "info"
     log_format: str = "text"
 
@@ -113,6 +127,7 @@ class Settings:
             account_cache=read.choice("RESOURCE_ACCOUNT_CACHE", "on", ("on", "off")) == "on",
             client_id=read.raw("RESOURCE_CLIENT_ID"),
             client_secret=read.raw("RESOURCE_CLIENT_SECRET"),
+            cors_origins=read_origins(read, "RESOURCE_CORS_ORIGINS"),
             log_level=read.log_level("RESOURCE"),
             log_format=read.log_format("RESOURCE"),
         )

@@ -8,6 +8,7 @@ __all__ = [
     "bearer",
     "cli",
     "config",
+    "cors",
     "db",
     "errors",
     "http",

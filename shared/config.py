@@ -152,6 +152,18 @@ class Reader:
         return words
 
 
+def read_origins(read: Reader, name: str) -> tuple[str, ...]:
+    """CORS origins (RFC 6454 §6.2: scheme://host[:port]), comma-separated, or `*`."""
+    origins = read.words(name, "*")
+    if origins == ("*",):
+        return origins
+    for origin in origins:
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path:
+            raise SettingError(name, f"not an origin (scheme://host[:port]): {origin!r}")
+    return origins
+
+
 def _read_secret_file(name: str, path: str) -> str:
     """A setting's value from a file: its content without the trailing newline."""
     try:

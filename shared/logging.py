@@ -67,6 +67,8 @@ def configure_logging(level: str = "info", fmt: str = "text") -> None:
     # aiosqlite logs every statement with its parameters at debug level: digests, keys.
     logging.getLogger("aiosqlite").setLevel(logging.WARNING)
     logging.getLogger("asyncio").setLevel(logging.WARNING)
+    # The audit trail is kept whatever the verbosity (shared/audit.py).
+    logging.getLogger("audit").setLevel(logging.INFO)
 
 
 class AccessLogger(AbstractAccessLogger):

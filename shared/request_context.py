@@ -50,3 +50,9 @@ async def request_id_middleware(request: web.Request, handler: Handler) -> web.S
 def set_client_id(request: web.Request, client_id: str) -> None:
     """Record which client a request acted for, for the access log."""
     request[CLIENT_ID] = client_id
+
+
+def client_address(request: web.BaseRequest) -> str:
+    """The address of the client, for throttles and logs: the TCP peer (the one place where
+    trusted proxies' forwarding headers will be believed)."""
+    return request.remote or "unknown"

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 from tests.documentation import walkthrough
@@ -65,6 +66,16 @@ def run_walkthrough(script: str) -> None:
     assert json.loads(refused.removesuffix(" HTTP 403"))["error"] == "insufficient_scope"
 
 
+def assert_open_to_mcp_clients(printed: str, auth_port: int) -> None:
+    """make run opens registration on loopback and says how an MCP client connects."""
+    assert "MCP clients:" in printed
+    url = f"http://127.0.0.1:{auth_port}/.well-known/oauth-authorization-server"
+    with urllib.request.urlopen(url, timeout=5) as response:
+        metadata = json.load(response)
+    assert metadata["registration_endpoint"] == f"http://127.0.0.1:{auth_port}/register"
+    assert metadata["client_id_metadata_document_supported"] is True
+
+
 def listening(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
@@ -81,6 +92,7 @@ def test_the_printed_and_documented_walkthrough_works_pasted_as_is(tmp_path: Pat
         documented = readme_commands(printed, auth_port, resource_port)
         assert commands(documented) == commands(printed)  # so running one runs both
         run_walkthrough(documented)
+        assert_open_to_mcp_clients(text, auth_port)
     finally:
         demo.send_signal(signal.SIGINT)
         status = demo.wait(timeout=60)

@@ -4,6 +4,7 @@ as the command line, and rendered as the client information response (RFC 7591 �
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import replace
 from typing import Any
 
 from auth_server.clients.policy import (
@@ -12,7 +13,17 @@ from auth_server.clients.policy import (
     check_redirect_uri,
     new_client,
 )
-from auth_server.clients.registry import AUTHORIZATION_CODE, NONE, SECRET_BASIC, Client, NewClient
+from auth_server.clients.registry import (
+    AUTHORIZATION_CODE,
+    DEVICE_CODE,
+    NONE,
+    REFRESH_TOKEN,
+    REGISTRATION,
+    SECRET_BASIC,
+    SELF_DECLARED,
+    Client,
+    NewClient,
+)
 from auth_server.scopes import format_scope
 from shared.errors import OAuthError
 
@@ -20,6 +31,8 @@ MAX_REDIRECT_URIS = 20
 MAX_URI_LENGTH = 2000
 UNNAMED = "unnamed client"
 CODE = "code"
+# SPEC "Open registration": what a client nobody vouches for may use; never client_credentials.
+SELF_DECLARED_GRANTS = frozenset({AUTHORIZATION_CODE, REFRESH_TOKEN, DEVICE_CODE})
 
 
 class InvalidRedirectUri(OAuthError):
@@ -96,20 +109,38 @@ def _grant_and_response_types(body: dict[str, Any], supported: Collection[str]) 
     return grants
 
 
+def _self_declared_grants(grants: tuple[str, ...]) -> None:
+    """SPEC: an anonymous or metadata-document client gets the user-facing grants only."""
+    refused = [grant for grant in grants if grant not in SELF_DECLARED_GRANTS]
+    if refused:
+        raise InvalidClientMetadata(
+            f"grant types {' '.join(refused)} need a client registered by the operator"
+        )
+
+
 def parse_metadata(
-    body: dict[str, Any], *, server_scopes: tuple[str, ...], grant_types: Collection[str]
+    body: dict[str, Any],
+    *,
+    server_scopes: tuple[str, ...],
+    grant_types: Collection[str],
+    source: str = REGISTRATION,
 ) -> NewClient:
     """The client a registration asks for; unknown fields are ignored (RFC 7591 §2)."""
     method = _string(body, "token_endpoint_auth_method") or SECRET_BASIC
-    scope = _string(body, "scope")
+    scope = tuple(name for name in (_string(body, "scope") or "").split(" ") if name)
     grants = _grant_and_response_types(body, grant_types)
+    if source in SELF_DECLARED:
+        _self_declared_grants(grants)
+        # RFC 7591 §2: with no scope asked, the server picks: here, every scope it has, of
+        # which the person grants what the consent page shows.
+        scope = scope or server_scopes
     redirect_uris = _redirect_uris(body)
     logout_uris = _post_logout_redirect_uris(body)
     try:
-        return new_client(
+        new = new_client(
             name=_string(body, "client_name") or UNNAMED,
             grant_types=grants,
-            scope=tuple(name for name in (scope or "").split(" ") if name),
+            scope=scope,
             redirect_uris=redirect_uris,
             public=method == NONE,
             token_endpoint_auth_method=method,
@@ -120,6 +151,7 @@ def parse_metadata(
         raise InvalidRedirectUri(str(exc)) from None
     except ClientPolicyError as exc:
         raise InvalidClientMetadata(str(exc)) from None
+    return replace(new, source=source)
 
 
 def client_information(client: Client, registration_client_uri: str) -> dict[str, Any]:

@@ -25,6 +25,15 @@ SECRET_POST = "client_secret_post"
 NONE = "none"
 AUTH_METHODS = (SECRET_BASIC, SECRET_POST, NONE)
 
+# Where a client came from: the operator (CLI), the registration endpoint with the initial
+# access token, anonymous registration, or a client ID metadata document fetched by URL.
+OPERATOR = "operator"
+REGISTRATION = "registration"
+OPEN_REGISTRATION = "open_registration"
+METADATA_DOCUMENT = "metadata_document"
+# SPEC "Resources per client": these may ask for any resource the server knows.
+SELF_DECLARED = frozenset({OPEN_REGISTRATION, METADATA_DOCUMENT})
+
 
 _ID_ALPHABET = string.ascii_letters + string.digits
 
@@ -58,14 +67,20 @@ class Client:
     created_at: int
     updated_at: int
     post_logout_redirect_uris: tuple[str, ...] = ()
+    source: str = OPERATOR
 
     @property
     def is_public(self) -> bool:
         """RFC 6749 §2.1: a client that cannot keep a secret."""
         return self.secret_digest is None
 
-    def allowed_audiences(self, default_audience: str) -> tuple[str, ...]:
-        """The `aud` values this client may ask for; the server default when none registered."""
+    def allowed_audiences(
+        self, default_audience: str, known_audiences: tuple[str, ...] = ()
+    ) -> tuple[str, ...]:
+        """The `aud` values this client may ask for: its registered ones, else the server
+        default; an anonymous or metadata-document client any the server knows (SPEC)."""
+        if self.source in SELF_DECLARED and known_audiences:
+            return known_audiences
         return self.audiences or (default_audience,)
 
     @property
@@ -108,6 +123,7 @@ class Client:
             created_at=int(row["created_at"]),
             updated_at=int(row["updated_at"]),
             post_logout_redirect_uris=tuple(json.loads(row["post_logout_redirect_uris"])),
+            source=row["source"],
         )
 
 
@@ -124,11 +140,13 @@ class NewClient:
     introspect: bool = False
     token_endpoint_auth_method: str | None = None
     post_logout_redirect_uris: tuple[str, ...] = ()
+    source: str = OPERATOR
 
 
 _COLUMNS = (
     "client_id, client_name, secret_digest, token_endpoint_auth_method, grant_types, scope,"
-    " redirect_uris, audiences, introspect, created_at, updated_at, post_logout_redirect_uris"
+    " redirect_uris, audiences, introspect, created_at, updated_at, post_logout_redirect_uris,"
+    " source"
 )
 
 
@@ -144,28 +162,33 @@ class ClientRepository:
     async def create(self, new: NewClient, tx: Executor | None = None) -> tuple[Client, str | None]:
         """Store a client; return it with its secret in clear (shown once, never stored)."""
         secret = None if new.public else new_client_secret()
-        now = int(time.time())
-        method = new.token_endpoint_auth_method or (NONE if new.public else SECRET_BASIC)
-        client = Client(
-            client_id=new_client_id(),
-            client_name=new.client_name,
-            secret_digest=None if secret is None else self._secrets.digest(secret),
-            token_endpoint_auth_method=method,
-            grant_types=new.grant_types,
-            scope=new.scope,
-            redirect_uris=new.redirect_uris,
-            audiences=new.audiences,
-            introspect=new.introspect,
-            created_at=now,
-            updated_at=now,
-            post_logout_redirect_uris=new.post_logout_redirect_uris,
-        )
+        client = _client(new_client_id(), new, secret, self._secrets)
         await (tx or self._db).execute(
             f"INSERT INTO clients ({_COLUMNS})"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             *_values(client),
         )
         return client, secret
+
+    async def put_public(self, client_id: str, new: NewClient, tx: Executor) -> Client:
+        """Create or replace a public client under an id it brings (a metadata document's
+        URL); its audiences and introspection right are never taken from `new`."""
+        client = _client(client_id, new, None, self._secrets)
+        await tx.execute(
+            f"INSERT INTO clients ({_COLUMNS})"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+            " ON CONFLICT (client_id) DO UPDATE SET client_name = excluded.client_name,"
+            " token_endpoint_auth_method = excluded.token_endpoint_auth_method,"
+            " grant_types = excluded.grant_types, scope = excluded.scope,"
+            " redirect_uris = excluded.redirect_uris, updated_at = excluded.updated_at"
+            " WHERE clients.source = excluded.source",
+            *_values(client),
+        )
+        return client
+
+    def forget(self, client_id: str) -> None:
+        """Drop a client changed elsewhere in this process from the cache."""
+        self._changed(client_id)
 
     async def get(self, client_id: str) -> Client | None:
         if "\x00" in client_id:  # never a client's id; PostgreSQL text cannot even hold it
@@ -236,6 +259,28 @@ class ClientRepository:
         return secret if changed == 1 else None
 
 
+def _client(
+    client_id: str, new: NewClient, secret: str | None, server_secrets: ServerSecrets
+) -> Client:
+    now = int(time.time())
+    return Client(
+        client_id=client_id,
+        client_name=new.client_name,
+        secret_digest=None if secret is None else server_secrets.digest(secret),
+        token_endpoint_auth_method=new.token_endpoint_auth_method
+        or (NONE if new.public else SECRET_BASIC),
+        grant_types=new.grant_types,
+        scope=new.scope,
+        redirect_uris=new.redirect_uris,
+        audiences=new.audiences,
+        introspect=new.introspect,
+        created_at=now,
+        updated_at=now,
+        post_logout_redirect_uris=new.post_logout_redirect_uris,
+        source=new.source,
+    )
+
+
 def _values(client: Client) -> tuple[Any, ...]:
     return (
         client.client_id,
@@ -250,4 +295,5 @@ def _values(client: Client) -> tuple[Any, ...]:
         client.created_at,
         client.updated_at,
         json.dumps(list(client.post_logout_redirect_uris)),
+        client.source,
     )

@@ -1,59 +1,40 @@
-"""Throttling of failed client authentication, in each process's memory.
+"""Throttling of failed client authentication, per (client id, address) pair.
 
 Client secrets are 256 random bits, so guessing is not the threat; floods are (every failed
-attempt costs a lookup and a log line). Failures are counted per (address, client_id) pair:
-counting per client alone would let anyone lock a real client out by failing on its behalf,
-and per address alone would lock out everyone behind one proxy."""
+attempt costs a lookup and a log line). Counting per client alone would let anyone lock a real
+client out by failing on its behalf, and per address alone would lock out everyone behind one
+proxy. Each attempt is counted in the database (shared by every worker and replica) before its
+secret is checked, and an attempt that authenticates gives itself back: the count is of
+failures, plus attempts still being checked.
+"""
 
 from __future__ import annotations
 
-import math
-import time
-from collections import OrderedDict, deque
-from collections.abc import Callable
-
 from shared.errors import TooManyAttempts
+from shared.throttle import Attempt, Limit, Throttle
 
-FAILURES_ALLOWED = 30
-WINDOW_SECONDS = 60.0
-# Bounds memory under a flood of distinct ids; the oldest pairs are forgotten first.
-MAX_TRACKED = 10_000
+PAIR = Limit("client-auth", allowed=30, window=60)
 
 
 class ClientAuthThrottle:
     """Refuses a pair for the rest of the window once it has failed too often."""
 
-    def __init__(
-        self,
-        allowed: int = FAILURES_ALLOWED,
-        window: float = WINDOW_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._allowed = allowed
-        self._window = window
-        self._clock = clock
-        self._failures: OrderedDict[tuple[str, str], deque[float]] = OrderedDict()
+    def __init__(self, throttle: Throttle, limit: Limit = PAIR) -> None:
+        self._throttle = throttle
+        self._limit = limit
 
-    def check(self, address: str, client_id: str) -> None:
-        """TooManyAttempts (429) while this pair is over its allowance."""
-        failures = self._failures.get((address, client_id))
-        if failures is None:
-            return
-        now = self._clock()
-        while failures and failures[0] <= now - self._window:
-            failures.popleft()
-        if len(failures) >= self._allowed:
-            retry_after = math.ceil(failures[0] + self._window - now)
+    async def attempt(self, client_id: str, address: str) -> Attempt:
+        """Count one attempt; TooManyAttempts (429) if the pair is over its allowance."""
+        # The address first: it has no spaces, so no two pairs share a key.
+        attempt = await self._throttle.attempt(self._limit, f"{address} {client_id}")
+        if not attempt.allowed:
             raise TooManyAttempts(
-                "too many failed client authentications; retry later",
-                retry_after=max(1, retry_after),
+                "too many failed client authentications from this address;"
+                f" retry after {attempt.retry_after} seconds",
+                retry_after=attempt.retry_after,
             )
+        return attempt
 
-    def failed(self, address: str, client_id: str) -> None:
-        """Count one failure of this pair."""
-        key = (address, client_id)
-        failures = self._failures.pop(key, None) or deque(maxlen=self._allowed)
-        failures.append(self._clock())
-        self._failures[key] = failures
-        while len(self._failures) > MAX_TRACKED:
-            self._failures.popitem(last=False)
+    async def succeeded(self, attempt: Attempt) -> None:
+        """The client authenticated: its attempt does not count."""
+        await self._throttle.give_back(attempt)

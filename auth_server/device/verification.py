@@ -17,11 +17,12 @@ from auth_server.device.codes import (
     normalize_user_code,
 )
 from auth_server.device.throttle import UserCodeThrottle
-from auth_server.signin.pages import Csrf, describe_scopes, render
+from auth_server.signin.pages import Csrf, cookie_name, describe_scopes, render
 from auth_server.signin.sessions import SESSION_COOKIE, BrowserSession, Sessions
-from auth_server.signin.throttle import LoginThrottle
+from auth_server.signin.throttle import SignInThrottle, TooManySignIns
 from auth_server.signin.users import UserRepository, normalize_username
 from shared.http import read_form
+from shared.request_context import client_address
 
 FORM_EXPIRED = "This form has expired or was not sent by this browser. Please try again."
 WRONG_CODE = "That code is not valid, or has expired. Check the code your device shows."
@@ -59,8 +60,12 @@ class DeviceVerification:
     sessions: Sessions
     codes: DeviceCodes
     attempts: UserCodeThrottle
-    login_throttle: LoginThrottle
+    login_throttle: SignInThrottle
     csrf: Csrf
+
+    @property
+    def session_cookie(self) -> str:
+        return cookie_name(SESSION_COOKIE, secure=self.secure_cookies)
 
     async def proceed(self, request: web.Request) -> web.Response:
         given = request.query.getall("user_code", [])
@@ -70,7 +75,7 @@ class DeviceVerification:
             # verification_uri_complete: the form pre-filled, for the person to compare with
             # the device's screen before anything is looked up (RFC 8628 §3.3.1, §5.4).
             return code_page(user_code=given[0][:64])
-        address = request.remote or "unknown"
+        address = client_address(request)
         wait = await self.attempts.attempt(address)  # counted before the lookup
         if wait:
             message = f"Too many wrong codes. Try again in {(wait + 59) // 60} minute(s)."
@@ -81,7 +86,7 @@ class DeviceVerification:
         if entered is None:
             return code_page(status=400, message=WRONG_CODE, user_code=given[0][:64])
         await self.attempts.forgive(address)
-        session = await self.sessions.find(request.cookies.get(SESSION_COOKIE))
+        session = await self.sessions.find(request.cookies.get(self.session_cookie))
         if request.method == "POST":
             form = await read_form(request)
             if "decision" in form:
@@ -123,25 +128,30 @@ class DeviceVerification:
         username = str(form.get("username", ""))[:256]
         if not self.csrf.valid(request, form.get("csrf_token"), "device-login"):
             return self._login_page(request, entered, status=400, message=FORM_EXPIRED)
-        address = request.remote or "unknown"
-        wait = await self.login_throttle.retry_after(normalize_username(username), address)
-        if wait:
-            message = f"Too many failed sign-ins. Try again in {(wait + 59) // 60} minute(s)."
+        try:
+            async with self.login_throttle.attempt(
+                normalize_username(username), client_address(request)
+            ) as attempt:  # counted before the password is checked
+                user = await self.users.authenticate(username, str(form.get("password", "")))
+                attempt.succeeded = user is not None
+        except TooManySignIns as exc:
+            message = (
+                f"Too many failed sign-ins. Try again in {(exc.retry_after + 59) // 60} minute(s)."
+            )
             response = self._login_page(request, entered, status=429, message=message)
-            response.headers["Retry-After"] = str(wait)
+            response.headers["Retry-After"] = str(exc.retry_after)
             return response
-        user = await self.users.authenticate(username, str(form.get("password", "")))
         if user is None:
-            await self.login_throttle.failed(normalize_username(username), address)
             message = "Wrong username or password."
             return self._login_page(
                 request, entered, status=401, message=message, username=username
             )
-        await self.login_throttle.succeeded(user.username)
-        cookie, session = await self.sessions.start(user.user_id)
+        # A sign-in replaces this browser's old session (session fixation).
+        replaced = request.cookies.get(self.session_cookie)
+        cookie, session = await self.sessions.start(user.user_id, replacing=replaced)
         response = await self._consent_page(request, entered, session)
         response.set_cookie(
-            SESSION_COOKIE,
+            self.session_cookie,
             cookie,
             httponly=True,
             samesite="Lax",
@@ -163,6 +173,7 @@ class DeviceVerification:
             action=f"?{entered.query}",
             client_name=entered.client_name,
             username=user.username if user else "",
+            client_host="",
             scopes=describe_scopes(entered.request.scope),
             user_code=entered.shown,
             csrf_token=self.csrf.token(browser, "device-consent", entered.query),

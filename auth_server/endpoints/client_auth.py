@@ -14,9 +14,10 @@ from multidict import MultiDictProxy
 from auth_server.appkeys import CLIENT_THROTTLE, CLIENTS, SERVER_SECRETS, SETTINGS
 from auth_server.clients.registry import NONE, SECRET_BASIC, SECRET_POST, Client, ClientRepository
 from auth_server.signing.server_secrets import ServerSecrets
-from shared.errors import InvalidClient, InvalidRequest
+from shared.audit import audit
+from shared.errors import InvalidClient, InvalidRequest, TooManyAttempts
 from shared.http import single
-from shared.request_context import set_client_id
+from shared.request_context import client_address, set_client_id
 
 MAX_CREDENTIAL_LENGTH = 1024
 # Parameters that carry credentials or grants: never in a URL, which proxies, logs and browser
@@ -56,18 +57,19 @@ def refuse_secrets_in_query(request: web.Request) -> None:
 def parse_basic(authorization: str, realm: str) -> Credentials:
     """RFC 6749 §2.3.1: id and secret are form-urlencoded, joined by ':', then base64."""
     scheme, _, encoded = authorization.strip().partition(" ")
-    fail = InvalidClient("malformed HTTP Basic credentials", basic_realm=realm)
     if scheme.lower() != "basic":
         raise InvalidClient("use HTTP Basic or client_secret_post", basic_realm=realm)
+    # A Basic header that does not parse is a malformed request (RFC 6749 §5.2), not a failure.
+    malformed = InvalidRequest("malformed HTTP Basic credentials")
     if len(encoded) > 4 * MAX_CREDENTIAL_LENGTH:
-        raise fail
+        raise malformed
     try:
         decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise fail from None
+        raise malformed from None
     raw_id, colon, raw_secret = decoded.partition(":")
     if not colon or not raw_id:
-        raise fail
+        raise malformed
     secret = unquote_plus(raw_secret) or None  # some libraries send "id:" for public clients
     return Credentials(unquote_plus(raw_id), secret, SECRET_BASIC)
 
@@ -87,7 +89,7 @@ def read_credentials(
         return basic
     if form_secret is not None:
         if form_id is None:
-            raise InvalidClient("client_secret needs a client_id")
+            raise InvalidClient("client_secret needs a client_id", basic_realm=realm)
         return Credentials(form_id, form_secret, SECRET_POST)
     if form_id is not None:
         return Credentials(form_id, None, NONE)
@@ -100,11 +102,11 @@ async def authenticate(
     server_secrets: ServerSecrets,
     realm: str,
 ) -> Client:
-    """The client these credentials prove, or invalid_client (401)."""
+    """The client these credentials prove, or invalid_client (401, always with a Basic
+    challenge: RFC 9110 §11.6.1 wants one on every 401)."""
     if credentials is None:
-        raise InvalidClient("client authentication is required")
-    basic_realm = realm if credentials.method == SECRET_BASIC else None
-    wrong = InvalidClient("unknown client or wrong credentials", basic_realm=basic_realm)
+        raise InvalidClient("client authentication is required", basic_realm=realm)
+    wrong = InvalidClient("unknown client or wrong credentials", basic_realm=realm)
     if len(credentials.client_id) > MAX_CREDENTIAL_LENGTH:
         raise wrong
     client = await clients.get(credentials.client_id)
@@ -112,14 +114,18 @@ async def authenticate(
         raise wrong
     if client.secret_digest is None:
         if credentials.client_secret is not None:
-            raise InvalidClient("a public client has no secret", basic_realm=basic_realm)
+            raise InvalidClient("a public client has no secret", basic_realm=realm)
         return client
     if credentials.client_secret is None:
-        raise InvalidClient(
-            "this client must authenticate with its secret", basic_realm=basic_realm
-        )
+        raise InvalidClient("this client must authenticate with its secret", basic_realm=realm)
     if not server_secrets.matches(credentials.client_secret, client.secret_digest):
         raise wrong
+    # RFC 7591 §2: the client authenticates only by the method it registered.
+    if credentials.method != client.token_endpoint_auth_method:
+        raise InvalidClient(
+            f"this client is registered for {client.token_endpoint_auth_method}",
+            basic_realm=realm,
+        )
     return client
 
 
@@ -142,10 +148,7 @@ async def authenticate_request(
     credentials = read_credentials(authorization, form, realm)
     client = await _throttled(request, credentials, realm)
     if confidential and client.is_public:
-        raise InvalidClient(
-            "a public client cannot authenticate here",
-            basic_realm=None if authorization is None else realm,
-        )
+        raise InvalidClient("a public client cannot authenticate here", basic_realm=realm)
     set_client_id(request, client.client_id)
     return client
 
@@ -165,14 +168,18 @@ async def authenticate_basic(request: web.Request) -> Client:
 
 
 async def _throttled(request: web.Request, credentials: Credentials | None, realm: str) -> Client:
-    """`authenticate`, refused with 429 for an address that keeps failing as this client."""
+    """`authenticate`, counted per (client id, address) before the secret is checked, and
+    refused with 429 past the limit; an attempt that succeeds is given back."""
     app = request.app
     if credentials is None:
         return await authenticate(credentials, app[CLIENTS], app[SERVER_SECRETS], realm)
-    address = request.remote or "unknown"
-    app[CLIENT_THROTTLE].check(address, credentials.client_id)
+    client_id = credentials.client_id[:MAX_CREDENTIAL_LENGTH]
     try:
-        return await authenticate(credentials, app[CLIENTS], app[SERVER_SECRETS], realm)
-    except InvalidClient:
-        app[CLIENT_THROTTLE].failed(address, credentials.client_id)
+        attempt = await app[CLIENT_THROTTLE].attempt(client_id, client_address(request))
+        client = await authenticate(credentials, app[CLIENTS], app[SERVER_SECRETS], realm)
+    except (InvalidClient, TooManyAttempts) as exc:
+        outcome = "throttled" if isinstance(exc, TooManyAttempts) else "failure"
+        audit("client_authentication", outcome, request, client_id=client_id)
         raise
+    await app[CLIENT_THROTTLE].succeeded(attempt)
+    return client

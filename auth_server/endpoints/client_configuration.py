@@ -61,7 +61,7 @@ async def update_configuration(request: web.Request) -> web.Response:
         or not request.app[SERVER_SECRETS].matches(secret, client.secret_digest)
     ):
         raise InvalidClientMetadata("client_secret does not match the client's secret")
-    new = parse_request(request, body)
+    new = parse_request(request, body, client.source)  # an anonymous client stays one
     if new.public != client.is_public:
         raise InvalidClientMetadata("a client cannot change between public and confidential")
     updated = await request.app[CLIENTS].update(client.client_id, new)

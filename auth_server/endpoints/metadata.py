@@ -53,6 +53,8 @@ def build_metadata(settings: Settings, grant_types: list[str]) -> dict[str, Any]
         }
     if DEVICE_CODE in grant_types:  # RFC 8628 §4
         document["device_authorization_endpoint"] = issuer + DEVICE_AUTHORIZATION_PATH
+    if settings.client_id_metadata_documents != "off":
+        document["client_id_metadata_document_supported"] = True  # the draft's §6
     methods = document["token_endpoint_auth_methods_supported"]
     return document | lifecycle_metadata(settings, methods)
 
@@ -69,7 +71,7 @@ def lifecycle_metadata(settings: Settings, token_auth_methods: list[str]) -> dic
         # Our extension: resource servers poll it for revoked access tokens.
         "revocation_feed_endpoint": issuer + REVOCATION_FEED_PATH,
     }
-    if settings.registration_token is not None:
+    if settings.registration_mode != "closed":
         document["registration_endpoint"] = issuer + REGISTRATION_PATH
     return document
 

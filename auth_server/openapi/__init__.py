@@ -69,8 +69,8 @@ def _paths(settings: Settings) -> Schema:
         VERIFICATION_PATH: verification_path(),
         **oidc_paths(),
     }
-    if settings.registration_token is not None:  # RFC 7591: only while registration is open
-        paths[REGISTRATION_PATH] = register_path()
+    if settings.registration_mode != "closed":  # RFC 7591: only while registration is open
+        paths[REGISTRATION_PATH] = register_path(settings.registration_mode == "open")
         paths[REGISTRATION_PATH + "/{client_id}"] = configuration_path()
     return paths
 
@@ -90,7 +90,7 @@ def _security_schemes(settings: Settings) -> Schema:
             "description": "An access token of this server whose scope has `openid`.",
         },
     }
-    if settings.registration_token is not None:
+    if settings.registration_mode != "closed":
         schemes["initialAccessToken"] = {
             "type": "http",
             "scheme": "bearer",
@@ -116,7 +116,7 @@ def _schemas(settings: Settings) -> Schema:
         "OpenIdConfiguration": configuration_schema(settings, list(grant_parameters())),
         "UserInfo": userinfo_claims(),
     }
-    if settings.registration_token is not None:
+    if settings.registration_mode != "closed":
         schemas["ClientMetadata"] = client_metadata()
         schemas["ClientUpdate"] = client_update()
         schemas["ClientInformation"] = client_information()

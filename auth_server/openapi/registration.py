@@ -107,13 +107,14 @@ def _information(description: str) -> Schema:
     return response(description, json_content(ref("schemas", "ClientInformation")), **no_store())
 
 
-def register_path() -> Schema:
+def register_path(anonymous: bool = False) -> Schema:
     """POST with the initial access token."""
     return {
         "post": {
             "operationId": "register",
             "summary": "Register a client (RFC 7591 §3).",
-            "security": [{"initialAccessToken": []}],
+            # AUTH_REGISTRATION=open: no credentials at all, or the initial access token.
+            "security": [{"initialAccessToken": []}, *([{}] if anonymous else [])],
             "requestBody": _json_body(ref("schemas", "ClientMetadata")),
             "responses": {
                 "201": _information("The client, its secret (if any) and its configuration token."),

@@ -10,6 +10,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from auth_server.clients.redirect_uris import shown_host
+from auth_server.clients.registry import METADATA_DOCUMENT, Client
 from auth_server.signin.codes import CODE_TTL, AuthorizationCodes, CodeGrant
 from auth_server.signin.consents import Consents
 from auth_server.signin.pages import Csrf, cookie_name, describe_scopes, render
@@ -22,12 +23,21 @@ from auth_server.signin.request import (
     LoginRequired,
 )
 from auth_server.signin.sessions import SESSION_COOKIE, BrowserSession, Sessions
-from auth_server.signin.throttle import LoginThrottle
+from auth_server.signin.throttle import SignInThrottle, TooManySignIns
 from auth_server.signin.users import UserRepository, normalize_username
 from shared.errors import InvalidRequest
 from shared.http import read_form
+from shared.request_context import client_address
 
 FORM_EXPIRED = "This form has expired or was not sent by this browser. Please try again."
+
+
+def document_host(client: Client) -> str:
+    """Where a metadata-document client's self-declared name comes from: its URL's host
+    (SPEC: shown beside the name); empty for every other client."""
+    if client.source != METADATA_DOCUMENT:
+        return ""
+    return urlsplit(client.client_id).hostname or ""
 
 
 def redirect(destination: Destination, issuer: str, **params: str) -> web.Response:
@@ -60,7 +70,7 @@ class AuthorizationFlow:
     sessions: Sessions
     consents: Consents
     codes: AuthorizationCodes
-    throttle: LoginThrottle
+    throttle: SignInThrottle
     csrf: Csrf
 
     @property
@@ -116,20 +126,16 @@ class AuthorizationFlow:
         username = str(form.get("username", ""))[:256]
         if not self.csrf.valid(request, form.get("csrf_token"), "login"):
             return self._login_page(request, auth, status=400, message=FORM_EXPIRED)
-        address = request.remote or "unknown"
-        wait = await self.throttle.retry_after(normalize_username(username), address)
-        if wait:
-            minutes = (wait + 59) // 60
-            message = f"Too many failed sign-ins. Try again in {minutes} minute(s)."
-            response = self._login_page(request, auth, status=429, message=message)
-            response.headers["Retry-After"] = str(wait)
-            return response
-        user = await self.users.authenticate(username, str(form.get("password", "")))
+        address = client_address(request)
+        try:
+            async with self.throttle.attempt(normalize_username(username), address) as attempt:
+                user = await self.users.authenticate(username, str(form.get("password", "")))
+                attempt.succeeded = user is not None
+        except TooManySignIns as exc:
+            return self._throttled_page(request, auth, exc.retry_after)
         if user is None:
-            await self.throttle.failed(normalize_username(username), address)
             message = "Wrong username or password."
             return self._login_page(request, auth, status=401, message=message, username=username)
-        await self.throttle.succeeded(user.username)
         # A sign-in replaces this browser's old session: one row per browser, and a cookie
         # planted before sign-in (session fixation) is worth nothing after it.
         replaced = request.cookies.get(self.session_cookie)
@@ -146,6 +152,16 @@ class AuthorizationFlow:
         )
         return response
 
+    def _throttled_page(
+        self, request: web.Request, auth: AuthorizationRequest, retry_after: int
+    ) -> web.Response:
+        """429 with Retry-After (RFC 6585 §4), as the login page saying when to try again."""
+        minutes = (retry_after + 59) // 60
+        message = f"Too many failed sign-ins. Try again in {minutes} minute(s)."
+        response = self._login_page(request, auth, status=429, message=message)
+        response.headers["Retry-After"] = str(retry_after)
+        return response
+
     async def _consent_or_code(
         self, request: web.Request, auth: AuthorizationRequest, session: BrowserSession
     ) -> web.Response:
@@ -160,6 +176,7 @@ class AuthorizationFlow:
             "consent.html",
             action=f"?{request.query_string}",
             client_name=auth.client.client_name,
+            client_host=document_host(auth.client),
             username=user.username if user else "",
             scopes=describe_scopes(auth.scope),
             redirect_host=shown_host(auth.destination.redirect_uri),

@@ -127,7 +127,10 @@ async def resolve_destination(query: MultiMapping[str], clients: ClientRepositor
 
 
 def check_request(
-    query: MultiMapping[str], destination: Destination, default_audience: str
+    query: MultiMapping[str],
+    destination: Destination,
+    default_audience: str,
+    known_audiences: tuple[str, ...] = (),
 ) -> AuthorizationRequest:
     """Every other rule; an OAuthError here goes back to the client's redirect URI."""
     for name in _SINGLE:
@@ -150,7 +153,7 @@ def check_request(
         scope=grant_scope(parse_scope(_one(query, "scope")), client.requestable_scope),
         audience=choose_audience(
             query.getall("resource", []),
-            client.allowed_audiences(default_audience),
+            client.allowed_audiences(default_audience, known_audiences),
             default_audience,
         ),
         prompt=_prompt(query),

@@ -1,68 +1,83 @@
-"""Throttling of failed logins, per account and per client address, in fixed windows."""
+"""Throttling of sign-ins: per (username, address) pair and per address, never per account
+alone, so that nobody can lock a person out by failing on their behalf from elsewhere.
+
+Each attempt is counted (in the database, shared by every worker and replica) before its
+password is checked. A successful sign-in clears its pair's count (whoever knows the password
+need not guess it) and gives its one attempt back to the address; so the counts are of failed
+attempts, plus those still being checked. Besides, each process checks at most a few passwords
+at once for one address, so that no address can queue unbounded argon2 work.
+"""
 
 from __future__ import annotations
 
-import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
-from shared.db import Database
+from shared.throttle import Attempt, Limit, Throttle
 
 WINDOW = 15 * 60
-ACCOUNT_LIMIT = 5
-ADDRESS_LIMIT = 20
+PAIR = Limit("signin-pair", allowed=5, window=WINDOW)
+ADDRESS = Limit("signin-address", allowed=20, window=WINDOW)
+# Password checks one address may have in flight in one process (argon2id: 64 MiB each).
+IN_FLIGHT_PER_ADDRESS = 2
 
 
-class LoginThrottle:
-    """Counts failures in the database, so the limits hold across replicas."""
+class TooManySignIns(Exception):
+    """Refused before the password was checked; try again in `retry_after` seconds."""
 
-    def __init__(
-        self,
-        database: Database,
-        *,
-        account_limit: int = ACCOUNT_LIMIT,
-        address_limit: int = ADDRESS_LIMIT,
-        window: int = WINDOW,
-    ) -> None:
-        self._db = database
-        self._limits = {"account": account_limit, "address": address_limit}
-        self._window = window
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many sign-in attempts; retry in {retry_after} s")
+        self.retry_after = retry_after
 
-    @staticmethod
-    def _keys(username: str, address: str) -> dict[str, str]:
-        return {"account": f"account:{username}", "address": f"address:{address}"}
 
-    async def retry_after(self, username: str, address: str) -> int:
-        """Seconds until another attempt is allowed; 0 if one is allowed now."""
-        now = int(time.time())
-        keys = self._keys(username, address)
-        wait = 0
-        for kind, key in keys.items():
-            row = await self._db.fetchrow(
-                "SELECT window_start, failures FROM login_failures WHERE throttle_key = $1", key
-            )
-            if row is None or int(row["window_start"]) <= now - self._window:
-                continue
-            if int(row["failures"]) >= self._limits[kind]:
-                wait = max(wait, int(row["window_start"]) + self._window - now)
-        return wait
+@dataclass(slots=True)
+class SignInAttempt:
+    """One counted attempt; set `succeeded` once the password proved right."""
 
-    async def failed(self, username: str, address: str) -> None:
-        """Count one failure against the account and the address."""
-        now = int(time.time())
-        for key in self._keys(username, address).values():
-            await self._db.execute(
-                "INSERT INTO login_failures (throttle_key, window_start, failures)"
-                " VALUES ($1, $2, 1) ON CONFLICT (throttle_key) DO UPDATE SET"
-                " failures = CASE WHEN login_failures.window_start > $3"
-                "   THEN login_failures.failures + 1 ELSE 1 END,"
-                " window_start = CASE WHEN login_failures.window_start > $3"
-                "   THEN login_failures.window_start ELSE $2 END",
-                key,
-                now,
-                now - self._window,
-            )
+    pair: Attempt
+    address: Attempt
+    succeeded: bool = False
 
-    async def succeeded(self, username: str) -> None:
-        """A correct password clears the account's count (not the address's)."""
-        await self._db.execute(
-            "DELETE FROM login_failures WHERE throttle_key = $1", f"account:{username}"
-        )
+
+class SignInThrottle:
+    """The two sign-in limits over the shared attempt counts, and the in-flight bound."""
+
+    def __init__(self, throttle: Throttle, in_flight: int = IN_FLIGHT_PER_ADDRESS) -> None:
+        self._throttle = throttle
+        self._in_flight_allowed = in_flight
+        self._in_flight: Counter[str] = Counter()
+
+    @asynccontextmanager
+    async def attempt(self, username: str, address: str) -> AsyncIterator[SignInAttempt]:
+        """Count an attempt and hold its place while the password is checked; raises
+        TooManySignIns (before any password check) past a limit."""
+        if self._in_flight[address] >= self._in_flight_allowed:
+            raise TooManySignIns(1)
+        self._in_flight[address] += 1
+        try:
+            attempt = await self._count(username, address)
+            yield attempt
+            if attempt.succeeded:
+                await self._throttle.clear(PAIR, _pair_key(username, address))
+                await self._throttle.give_back(attempt.address)
+        finally:
+            self._in_flight[address] -= 1
+            if self._in_flight[address] <= 0:
+                del self._in_flight[address]
+
+    async def _count(self, username: str, address: str) -> SignInAttempt:
+        pair = await self._throttle.attempt(PAIR, _pair_key(username, address))
+        if not pair.allowed:
+            raise TooManySignIns(pair.retry_after)
+        per_address = await self._throttle.attempt(ADDRESS, address)
+        if not per_address.allowed:
+            await self._throttle.give_back(pair)  # refused for the address, not the pair
+            raise TooManySignIns(per_address.retry_after)
+        return SignInAttempt(pair, per_address)
+
+
+def _pair_key(username: str, address: str) -> str:
+    # The address first: it has no spaces, so no two pairs share a key.
+    return f"{address} {username}"

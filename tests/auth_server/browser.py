@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
-from aiohttp import ClientResponse
+from aiohttp import ClientResponse, ClientSession
 
 from tests.auth_server.conftest import AuthClient
 
@@ -66,6 +66,7 @@ class Page:
     url: str
     html: str
     location: str | None
+    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def form(self) -> Form:
@@ -90,11 +91,12 @@ def redirect_params(location: str) -> dict[str, str]:
 class Browser:
     """Drives the authorization server as a person's browser would (cookies kept)."""
 
-    def __init__(self, http: AuthClient) -> None:
+    def __init__(self, http: AuthClient | ClientSession) -> None:
         self.http = http
 
     async def _page(self, response: ClientResponse, url: str) -> Page:
-        return Page(response.status, url, await response.text(), response.headers.get("Location"))
+        location = response.headers.get("Location")
+        return Page(response.status, url, await response.text(), location, dict(response.headers))
 
     async def open(self, path: str, **query: str) -> Page:
         url = f"{path}?{urlencode(query)}" if query else path

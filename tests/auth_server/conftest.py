@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import base64
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
+from aiohttp import ClientSession, CookieJar, TCPConnector, web
 from aiohttp.test_utils import TestClient
 from pytest_aiohttp import AiohttpClient
 
@@ -43,6 +43,17 @@ def auth_settings(database_url: str, tmp_path: Path) -> Settings:
 async def auth_client(aiohttp_client: AiohttpClient, auth_settings: Settings) -> AuthClient:
     """An HTTP client speaking to the real authorization server on loopback."""
     return await aiohttp_client(create_app(auth_settings))
+
+
+@pytest.fixture
+async def second_address(auth_client: AuthClient) -> AsyncIterator[ClientSession]:
+    """A second HTTP client of the same server, connecting from 127.0.0.2 (loopback too), for
+    what must differ by client address (throttles)."""
+    connector = TCPConnector(local_addr=("127.0.0.2", 0))
+    jar = CookieJar(unsafe=True)  # keep cookies for an IP-address host, as the test client does
+    base_url = auth_client.make_url("/")
+    async with ClientSession(base_url, connector=connector, cookie_jar=jar) as session:
+        yield session
 
 
 @dataclass(frozen=True)

@@ -52,8 +52,9 @@ async def revoke(http: AuthClient, client: Registered | None, token: str, **extr
     return status
 
 
-async def client_token(http: AuthClient, client: Registered) -> str:
-    status, _, body = await post_token(http, {"grant_type": "client_credentials"}, client)
+async def client_token(http: AuthClient, client: Registered, *, method: str = "basic") -> str:
+    form = {"grant_type": "client_credentials"}
+    status, _, body = await post_token(http, form, client, method=method)
     assert status == 200, body
     return str(body["access_token"])
 

@@ -215,14 +215,19 @@ async def test_sigterm_finishes_the_request_in_flight(
     """A token request stuck on a locked table when SIGTERM arrives still gets its token."""
     process, port = server
     created = run_json(cli_env, "client", "create", "--name", "x", "--json")
-    form = {"grant_type": "client_credentials", **created}
+    # client_secret_basic: the method a client created by the CLI is registered with.
+    basic = aiohttp.encode_basic_auth(created["client_id"], created["client_secret"])
     locker = await asyncpg.connect(cli_env["AUTH_DATABASE_URL"])
     transaction = locker.transaction()
     await transaction.start()
     await locker.execute("LOCK TABLE clients IN ACCESS EXCLUSIVE MODE")
     async with aiohttp.ClientSession() as session:
         in_flight = asyncio.create_task(
-            session.post(f"http://127.0.0.1:{port}/token", data={k: form[k] for k in TOKEN_FORM})
+            session.post(
+                f"http://127.0.0.1:{port}/token",
+                data={"grant_type": "client_credentials"},
+                headers={"Authorization": basic},
+            )
         )
         await asyncio.sleep(0.5)  # the handler now waits on the lock
         process.send_signal(signal.SIGTERM)
@@ -240,9 +245,6 @@ async def test_sigterm_finishes_the_request_in_flight(
     assert "stopped" in log
     assert "Traceback" not in log
     assert created["client_secret"] not in log
-
-
-TOKEN_FORM = ("grant_type", "client_id", "client_secret")
 
 
 def create_user(env: dict[str, str], *args: str, password: str) -> subprocess.CompletedProcess[str]:

@@ -1,11 +1,16 @@
-"""Failed client authentication is throttled per address and client id (429, Retry-After)."""
+"""Failed client authentication is throttled per (client id, address), counted in the database
+before the secret is checked: 429 with Retry-After, never a lock-out from another address."""
 
 from __future__ import annotations
 
-import pytest
+import asyncio
 
-from auth_server.clients.throttle import FAILURES_ALLOWED, ClientAuthThrottle
-from shared.errors import TooManyAttempts
+import pytest
+from aiohttp import ClientSession
+from pytest_aiohttp import AiohttpClient
+
+from auth_server import Settings, create_app
+from auth_server.clients.throttle import PAIR
 from tests.auth_server.conftest import AuthClient, RegisterClient, Registered
 
 
@@ -17,35 +22,75 @@ def grant(client: Registered, secret: str) -> dict[str, str]:
     }
 
 
+@pytest.fixture
+async def registered_client(register_client: RegisterClient) -> Registered:
+    """A confidential client that sends its secret in the form (client_secret_post)."""
+    return await register_client(token_endpoint_auth_method="client_secret_post")
+
+
 async def test_a_client_failing_too_often_is_told_to_wait(
     auth_client: AuthClient, registered_client: Registered, register_client: RegisterClient
 ) -> None:
     assert registered_client.client_secret is not None
-    for _ in range(FAILURES_ALLOWED):
+    for _ in range(PAIR.allowed):
         wrong = await auth_client.post("/token", data=grant(registered_client, "wrong"))
         assert wrong.status == 401
     throttled = await auth_client.post("/token", data=grant(registered_client, "wrong"))
     assert throttled.status == 429
-    assert (await throttled.json())["error"] == "temporarily_unavailable"
+    body = await throttled.json()
+    assert body["error"] == "temporarily_unavailable"
+    assert "too many failed client authentications" in body["error_description"]
     assert 1 <= int(throttled.headers["Retry-After"]) <= 60
     # The pair is refused before its secret is looked at, the right one included.
     right = grant(registered_client, registered_client.client_secret)
     assert (await auth_client.post("/token", data=right)).status == 429
     # Other clients from the same address are not affected.
-    other = await register_client(scope=("read",))
+    other = await register_client(token_endpoint_auth_method="client_secret_post")
     assert other.client_secret is not None
     allowed = await auth_client.post("/token", data=grant(other, other.client_secret))
     assert allowed.status == 200
 
 
-def test_failures_age_out_of_the_window() -> None:
-    now = [1000.0]
-    throttle = ClientAuthThrottle(allowed=3, window=60, clock=lambda: now[0])
-    for _ in range(3):
-        throttle.failed("10.0.0.1", "app")
-    with pytest.raises(TooManyAttempts) as caught:
-        throttle.check("10.0.0.1", "app")
-    assert caught.value.retry_after == 60
-    throttle.check("10.0.0.2", "app")
-    now[0] += 61
-    throttle.check("10.0.0.1", "app")
+async def test_parallel_guesses_cannot_pass_the_limit(
+    auth_client: AuthClient, registered_client: Registered
+) -> None:
+    guesses = [
+        auth_client.post("/token", data=grant(registered_client, f"g{n}")) for n in range(45)
+    ]
+    statuses = [response.status for response in await asyncio.gather(*guesses)]
+    assert statuses.count(401) == PAIR.allowed
+    assert statuses.count(429) == 45 - PAIR.allowed
+
+
+async def test_the_right_secret_from_another_address_still_works(
+    auth_client: AuthClient, registered_client: Registered, second_address: ClientSession
+) -> None:
+    assert registered_client.client_secret is not None
+    for _ in range(PAIR.allowed + 1):
+        await auth_client.post("/token", data=grant(registered_client, "wrong"))
+    right = grant(registered_client, registered_client.client_secret)
+    assert (await auth_client.post("/token", data=right)).status == 429
+    assert (await second_address.post("/token", data=right)).status == 200
+
+
+async def test_successes_are_not_counted(
+    auth_client: AuthClient, registered_client: Registered
+) -> None:
+    assert registered_client.client_secret is not None
+    right = grant(registered_client, registered_client.client_secret)
+    for _ in range(PAIR.allowed + 5):
+        assert (await auth_client.post("/token", data=right)).status == 200
+
+
+async def test_the_count_holds_across_replicas(
+    aiohttp_client: AiohttpClient,
+    auth_client: AuthClient,
+    auth_settings: Settings,
+    registered_client: Registered,
+) -> None:
+    replica = await aiohttp_client(create_app(auth_settings))
+    for _ in range(PAIR.allowed):
+        await auth_client.post("/token", data=grant(registered_client, "wrong"))
+    assert registered_client.client_secret is not None
+    right = grant(registered_client, registered_client.client_secret)
+    assert (await replica.post("/token", data=right)).status == 429

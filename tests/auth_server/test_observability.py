@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from aiohttp import BasicAuth
+
 from shared.serve import LIFECYCLE
 from tests.auth_server.conftest import AuthClient, Registered
 
@@ -13,11 +15,8 @@ async def test_metrics_count_tokens_by_grant_and_requests_by_route(
     for _ in range(2):
         response = await auth_client.post(
             "/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": registered_client.client_id,
-                "client_secret": registered_client.client_secret,
-            },
+            data={"grant_type": "client_credentials"},
+            auth=BasicAuth(registered_client.client_id, registered_client.client_secret),
         )
         assert response.status == 200
     await auth_client.post("/token", data={"grant_type": "client_credentials"})

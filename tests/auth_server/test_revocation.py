@@ -122,7 +122,7 @@ async def test_revoked_access_token_is_inactive_and_deny_listed_until_it_expires
     assert await deny_listed(auth_client) == 1
     database = auth_client.app[DATABASE]
     assert await prune_expired(database) == 0
-    assert await prune_expired(database, now=claims["exp"] + 3600) == 1
+    assert await prune_expired(database, now=claims["exp"] + 3600) >= 1  # and throttle counts
     assert await deny_listed(auth_client) == 0
 
 
@@ -210,13 +210,12 @@ async def test_a_public_client_revokes_its_own_refresh_token_by_client_id(
 
 
 async def test_client_secret_post_is_accepted(
-    auth_client: AuthClient, registered_client: Registered
+    auth_client: AuthClient, register_client: RegisterClient
 ) -> None:
-    token = await client_token(auth_client, registered_client)
+    poster = await register_client(token_endpoint_auth_method="client_secret_post")
+    token = await client_token(auth_client, poster, method="post")
     form = {"token": token}
-    status, _, _ = await post_as(
-        auth_client, "revocation_endpoint", form, registered_client, method="post"
-    )
+    status, _, _ = await post_as(auth_client, "revocation_endpoint", form, poster, method="post")
     assert status == 200
     assert await deny_listed(auth_client) == 1
 

@@ -129,10 +129,16 @@ async def test_a_client_without_introspect_is_403(
     assert (status, body["error"]) == (403, "unauthorized_client")
 
 
-@pytest.mark.parametrize(
-    "authorization",
-    [None, "Basic bm9wZQ==", "Bearer abc", "Basic !!!"],
-)
+@pytest.mark.parametrize("authorization", ["Basic bm9wZQ==", "Basic !!!"])
+async def test_malformed_basic_credentials_are_400(
+    auth_client: AuthClient, resource_server: Registered, authorization: str
+) -> None:
+    response = await auth_client.get("/revocations", headers={"Authorization": authorization})
+    assert response.status == 400
+    assert (await response.json())["error"] == "invalid_request"
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer abc"])
 async def test_bad_or_missing_credentials_are_401(
     auth_client: AuthClient, resource_server: Registered, authorization: str | None
 ) -> None:

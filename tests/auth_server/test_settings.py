@@ -48,6 +48,11 @@ def test_flag_wins_over_environment() -> None:
         ("AUTH_DATABASE_URL", "sqlite://"),
         ("AUTH_REGISTRATION_TOKEN", "too-short"),
         ("AUTH_REGISTRATION_TOKEN", "has a space in it, which Bearer cannot carry"),
+        ("AUTH_REGISTRATION", "token"),  # without AUTH_REGISTRATION_TOKEN
+        ("AUTH_REGISTRATION", "anyone"),
+        ("AUTH_CLIENT_ID_METADATA_DOCUMENTS", "yes"),
+        ("AUTH_AUDIENCES", "https://api.example, not-a-url"),
+        ("AUTH_CORS_ORIGINS", "https://app.example/path"),
     ],
 )
 def test_bad_values_name_the_setting(name: str, value: str) -> None:
@@ -63,3 +68,8 @@ def test_registration_is_closed_unless_a_token_is_set() -> None:
     settings = Settings.from_env({}, {"AUTH_REGISTRATION_TOKEN": token})
     assert settings.registration_token == token
     assert token not in repr(settings)
+    assert (Settings.from_env({}).registration_mode, settings.registration_mode) == (
+        "closed",
+        "token",
+    )
+    assert Settings.from_env({"AUTH_REGISTRATION": "open"}).registration_mode == "open"

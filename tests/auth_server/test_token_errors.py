@@ -69,7 +69,7 @@ async def test_repeated_parameter_is_invalid_request(
 async def test_no_client_authentication_is_invalid_client(auth_client: AuthClient) -> None:
     status, headers, body = await post_token(auth_client, CC)
     assert (status, body["error"]) == (401, "invalid_client")
-    assert "WWW-Authenticate" not in headers
+    assert headers["WWW-Authenticate"].startswith("Basic ")  # RFC 9110 §11.6.1: every 401
 
 
 async def test_wrong_secret_with_basic_gets_a_basic_challenge(
@@ -81,13 +81,13 @@ async def test_wrong_secret_with_basic_gets_a_basic_challenge(
     assert headers["WWW-Authenticate"].startswith('Basic realm="http://auth.test"')
 
 
-async def test_wrong_secret_with_post_is_401_without_challenge(
+async def test_wrong_secret_with_post_is_401_with_a_challenge(
     auth_client: AuthClient, registered_client: Registered
 ) -> None:
     wrong = Registered(registered_client.client_id, "not-the-secret")
     status, headers, body = await post_token(auth_client, CC, wrong, method="post")
     assert (status, body["error"]) == (401, "invalid_client")
-    assert "WWW-Authenticate" not in headers
+    assert headers["WWW-Authenticate"].startswith("Basic ")
 
 
 async def test_unknown_client_is_invalid_client(auth_client: AuthClient) -> None:
@@ -117,16 +117,24 @@ async def test_two_authentication_methods_is_invalid_request(
         "Basic !!!not-base64!!!",
         "Basic " + base64.b64encode(b"no-colon").decode(),
         "Basic " + base64.b64encode(b"\xff\xfe:x").decode(),
-        "Bearer some-token",
         "Basic",
     ],
 )
-async def test_malformed_authorization_header_is_invalid_client(
+async def test_malformed_basic_header_is_invalid_request(
     auth_client: AuthClient, header: str
 ) -> None:
     response = await auth_client.post(
         await token_endpoint(auth_client), data=CC, headers={"Authorization": header}
     )
+    assert response.status == 400
+    assert (await response.json())["error"] == "invalid_request"
+
+
+async def test_another_scheme_is_invalid_client_with_a_basic_challenge(
+    auth_client: AuthClient,
+) -> None:
+    headers = {"Authorization": "Bearer some-token"}
+    response = await auth_client.post(await token_endpoint(auth_client), data=CC, headers=headers)
     assert response.status == 401
     assert (await response.json())["error"] == "invalid_client"
     assert response.headers["WWW-Authenticate"].startswith("Basic ")

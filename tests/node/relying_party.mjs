@@ -18,8 +18,10 @@ const say = (value) => process.stdout.write(JSON.stringify(value) + '\n')
 async function configure(input, fetchImpl) {
   const options = { execute: [client.allowInsecureRequests] } // plain http on loopback
   if (fetchImpl) options[client.customFetch] = fetchImpl
+  // The client is registered for client_secret_basic, and the server holds it to that.
   const config = await client.discovery(
-    new URL(input.issuer), input.client_id, input.client_secret, undefined, options)
+    new URL(input.issuer), input.client_id, undefined,
+    client.ClientSecretBasic(input.client_secret), options)
   // Check ID-token signatures against the JWKS, not only the TLS channel (Core §3.1.3.7).
   client.enableNonRepudiationChecks(config)
   if (fetchImpl) config[client.customFetch] = fetchImpl

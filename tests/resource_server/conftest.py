@@ -67,10 +67,12 @@ async def rs(start_rs: StartRS) -> RSClient:
     return await start_rs()
 
 
-async def serve_rs(aiohttp_client: AiohttpClient, settings: Settings) -> RSClient:
+async def serve_rs(
+    aiohttp_client: AiohttpClient, settings: Settings, port: int | None = None
+) -> RSClient:
     """The resource server on loopback with production's header limits (shared/serve.py):
     aiohttp's 8 KiB default would refuse a large token before our own cap could answer."""
-    server = TestServer(create_app(settings))
+    server = TestServer(create_app(settings), port=port)
     await server.start_server(max_field_size=MAX_FIELD_SIZE, max_line_size=MAX_FIELD_SIZE)
     return cast(RSClient, await aiohttp_client(server))
 
@@ -156,20 +158,20 @@ def _random_secret() -> str:
     return base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-@pytest.fixture
-async def real_issuer(
-    aiohttp_server: AiohttpServer, database_url: str, tmp_path: Path
+async def start_issuer(
+    aiohttp_server: AiohttpServer, database_url: str, tmp_path: Path, **changes: Any
 ) -> RealIssuer:
-    """The real authorization server, its issuer URL its own loopback address."""
+    """The real authorization server (settings changed as asked), its issuer URL its own
+    loopback address."""
     port = unused_port()
     url = f"http://127.0.0.1:{port}"
     settings = auth_server.Settings(
         issuer=url,
         database_url=database_url,
         data_dir=tmp_path,
-        default_audience=AUDIENCE,
         key_encryption_key=_random_secret(),
         secret_pepper=_random_secret(),
+        **{"default_audience": AUDIENCE, **changes},
     )
     app = auth_server.create_app(settings)
     server = await aiohttp_server(app, port=port)
@@ -177,13 +179,67 @@ async def real_issuer(
 
 
 @pytest.fixture
+async def real_issuer(
+    aiohttp_server: AiohttpServer, database_url: str, tmp_path: Path
+) -> RealIssuer:
+    """The real authorization server, its issuer URL its own loopback address."""
+    return await start_issuer(aiohttp_server, database_url, tmp_path)
+
+
+async def trusting(
+    aiohttp_client: AiohttpClient,
+    database_url: str,
+    issuer: RealIssuer,
+    identifier: str = AUDIENCE,
+    port: int | None = None,
+) -> RSClient:
+    """The resource server trusting this real authorization server, its keys loaded."""
+    settings = Settings(
+        identifier=identifier, issuer=issuer.url, database_url=database_url, jwks_cooldown=0.2
+    )
+    client = await serve_rs(aiohttp_client, settings, port)
+    await wait_ready(client)
+    return client
+
+
+@pytest.fixture
 async def rs_real(
     aiohttp_client: AiohttpClient, database_url: str, real_issuer: RealIssuer
 ) -> RSClient:
     """The resource server trusting the real authorization server."""
-    settings = Settings(
-        identifier=AUDIENCE, issuer=real_issuer.url, database_url=database_url, jwks_cooldown=0.2
+    return await trusting(aiohttp_client, database_url, real_issuer)
+
+
+@dataclass(frozen=True, slots=True)
+class McpSetup:
+    """Both servers as `make run` starts them for MCP clients: registration open, https
+    metadata documents, and the resource server's identifier its own URL."""
+
+    issuer: RealIssuer
+    rs: RSClient
+    resource: str
+
+
+@pytest.fixture
+def document_mode() -> str:
+    """AUTH_CLIENT_ID_METADATA_DOCUMENTS as `make run` sets it; a test serving its own
+    document on loopback parametrizes this to `any`."""
+    return "https"
+
+
+@pytest.fixture
+async def mcp_setup(
+    aiohttp_server: AiohttpServer,
+    aiohttp_client: AiohttpClient,
+    database_url: str,
+    tmp_path: Path,
+    document_mode: str,
+) -> McpSetup:
+    port = unused_port()
+    resource = f"http://127.0.0.1:{port}"
+    changes = {"registration": "open", "client_id_metadata_documents": document_mode}
+    issuer = await start_issuer(
+        aiohttp_server, database_url, tmp_path, default_audience=resource, **changes
     )
-    client = await serve_rs(aiohttp_client, settings)
-    await wait_ready(client)
-    return client
+    rs = await trusting(aiohttp_client, database_url, issuer, resource, port)
+    return McpSetup(issuer, rs, resource)

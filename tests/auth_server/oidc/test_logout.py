@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from aiohttp import ClientSession
 
 from auth_server.appkeys import DATABASE, USERS
 from tests.auth_server.browser import Browser, Page, redirect_params
@@ -18,7 +19,7 @@ from tests.relying_parties import bad_signature
 pytestmark = pytest.mark.usefixtures("database_kind")
 
 
-async def logout_path(http: AuthClient) -> str:
+async def logout_path(http: AuthClient | ClientSession) -> str:
     metadata = await (await http.get("/.well-known/openid-configuration")).json()
     return str(metadata["end_session_endpoint"]).removeprefix(ISSUER)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import jwt
 import pytest
+from aiohttp import encode_basic_auth
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.auth_server.conftest import ISSUER, AuthClient, Registered
@@ -77,9 +78,11 @@ async def test_a_revoked_token_is_refused(
 ) -> None:
     token = (await signed_in(auth_client, relying_party))["access_token"]
     assert (await userinfo(auth_client, token))[0] == 200
-    form = {"token": token, "client_id": relying_party.client_id}
-    form["client_secret"] = relying_party.client_secret or ""
-    assert (await auth_client.post("/revoke", data=form)).status == 200
+    basic = encode_basic_auth(relying_party.client_id, relying_party.client_secret or "")
+    revoked = await auth_client.post(
+        "/revoke", data={"token": token}, headers={"Authorization": basic}
+    )
+    assert revoked.status == 200
     status, challenge, body = await userinfo(auth_client, token)
     assert (status, body["error"]) == (401, "invalid_token")
     assert 'error="invalid_token"' in challenge

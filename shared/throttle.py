@@ -1,0 +1,105 @@
+"""Attempt counting for every throttle (failed sign-ins, failed client authentication, wrong
+user codes, registrations): "count this key in this window, tell me if it is over the limit
+and when to retry", kept in the database so that it holds across workers and replicas.
+
+An attempt is counted before the password or secret is checked, by one upsert that returns the
+new count, so parallel attempts cannot slip past the limit between a check and a count. What
+is counted is attempts that failed or are still in flight: a caller whose attempt succeeds
+gives it back (`give_back`), so a correct password or secret never uses up anyone's allowance.
+Windows are fixed: the first attempt opens one, and its count restarts once it has expired.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from shared.db import Database
+
+# The one table; each service that throttles creates it in its own migrations.
+TABLE = """
+CREATE TABLE throttle_counts (
+    bucket TEXT PRIMARY KEY,
+    expires_at BIGINT NOT NULL,
+    attempts INTEGER NOT NULL
+)
+"""
+INDEX = "CREATE INDEX throttle_counts_expiry ON throttle_counts (expires_at)"
+PRUNE = "DELETE FROM throttle_counts WHERE expires_at < $1"
+
+# Keys are made of what callers send (usernames, client ids); a bounded length keeps rows small.
+MAX_KEY_LENGTH = 512
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """At most `allowed` attempts per key in each window of `window` seconds."""
+
+    name: str
+    allowed: int
+    window: int
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One counted attempt: whether it is within the limit, and if not, when to retry."""
+
+    bucket: str
+    expires_at: int
+    count: int
+    allowed: bool
+    retry_after: int
+
+
+class Throttle:
+    """The attempt counts of every limit, in the `throttle_counts` table."""
+
+    def __init__(self, database: Database, clock: Callable[[], float] = time.time) -> None:
+        self._db = database
+        self._clock = clock
+
+    async def attempt(self, limit: Limit, key: str) -> Attempt:
+        """Count one attempt of `key` under `limit` (atomically) and say whether it may go on."""
+        now = int(self._clock())
+        bucket = _bucket(limit, key)
+        row = await self._db.fetchrow(
+            "INSERT INTO throttle_counts (bucket, expires_at, attempts) VALUES ($1, $2, 1)"
+            " ON CONFLICT (bucket) DO UPDATE SET"
+            " attempts = CASE WHEN throttle_counts.expires_at > $3"
+            "   THEN throttle_counts.attempts + 1 ELSE 1 END,"
+            " expires_at = CASE WHEN throttle_counts.expires_at > $3"
+            "   THEN throttle_counts.expires_at ELSE $2 END"
+            " RETURNING expires_at, attempts",
+            bucket,
+            now + limit.window,
+            now,
+        )
+        assert row is not None  # an upsert with RETURNING always returns its row
+        expires_at, count = int(row["expires_at"]), int(row["attempts"])
+        allowed = count <= limit.allowed
+        retry_after = 0 if allowed else max(1, math.ceil(expires_at - self._clock()))
+        return Attempt(bucket, expires_at, count, allowed, retry_after)
+
+    async def give_back(self, attempt: Attempt) -> None:
+        """Uncount an attempt that succeeded (or was refused for another reason first)."""
+        await self._db.execute(
+            "UPDATE throttle_counts SET attempts = attempts - 1"
+            " WHERE bucket = $1 AND expires_at = $2 AND attempts > 0",
+            attempt.bucket,
+            attempt.expires_at,
+        )
+
+    async def clear(self, limit: Limit, key: str) -> None:
+        """Forget every attempt of `key` under `limit`."""
+        await self._db.execute(
+            "DELETE FROM throttle_counts WHERE bucket = $1",
+            _bucket(limit, key),
+        )
+
+
+def _bucket(limit: Limit, key: str) -> str:
+    """The row of `key` under `limit`; a NUL (which PostgreSQL text cannot hold, and no real
+    username or client id has) is stored as U+FFFD."""
+    return f"{limit.name}:{key[:MAX_KEY_LENGTH]}".replace("\x00", "\ufffd")
