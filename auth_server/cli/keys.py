@@ -12,6 +12,7 @@ from auth_server.settings import Settings
 from auth_server.signing.schedule import RotationPolicy, state_at
 from auth_server.signing.store import Rotation
 from auth_server.storage import Storage
+from shared.audit import audit
 
 KeyCommand = Callable[[argparse.Namespace, Settings, Storage], Awaitable[int]]
 
@@ -64,6 +65,8 @@ async def keys_rotate(args: argparse.Namespace, settings: Settings, storage: Sto
         rotation = await storage.keys.replace_compromised(settings.signing_alg)
     else:
         rotation = await storage.keys.rotate(RotationPolicy.from_settings(settings))
+    event = "key_replaced_emergency" if args.emergency else "key_rotated"
+    audit(event, "success" if rotation.started else "unchanged", kid=rotation.key.kid)
     keys = await storage.keys.list()
     now = int(time.time())
     if args.json:

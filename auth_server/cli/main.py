@@ -12,10 +12,12 @@ from typing import Any
 
 from auth_server.cli.keys import KEY_COMMANDS, add_key_parsers
 from auth_server.clients.policy import ClientPolicyError, new_client
+from auth_server.clients.registry import SECRET_BASIC, SECRET_POST
 from auth_server.settings import OPTIONS, Settings
 from auth_server.signin.users import UserPolicyError
 from auth_server.signing.keyring import KeyUnavailable
 from auth_server.storage import SecretMismatch, Storage, open_storage
+from shared.audit import audit
 from shared.config import SettingError, add_flags
 from shared.db import Conflict, StorageUnavailable, redact_url
 from shared.logging import configure_logging
@@ -71,6 +73,7 @@ def _client_parsers(parser: argparse.ArgumentParser, settings: argparse.Argument
     create.add_argument("--audience", action="append", default=[], dest="audiences")
     create.add_argument("--public", action="store_true", help="no secret (native or browser app)")
     create.add_argument("--introspect", action="store_true", help="may introspect any token")
+    create.add_argument("--token-endpoint-auth-method", choices=(SECRET_BASIC, SECRET_POST))
     create.add_argument("--json", action="store_true")
     listing = sub.add_parser("list", parents=[settings], help="list clients")
     listing.add_argument("--json", action="store_true")
@@ -150,10 +153,12 @@ async def _client_create(args: argparse.Namespace, settings: Settings, storage: 
             public=args.public,
             introspect=args.introspect,
             server_scopes=settings.scopes,
+            token_endpoint_auth_method=args.token_endpoint_auth_method,
         )
     except ClientPolicyError as exc:
         raise CommandError(str(exc)) from None
     client, secret = await storage.clients.create(request)
+    audit("client_created", "success", client_id=client.client_id)
     shown = client.describe()
     if secret is not None:
         shown = {"client_id": client.client_id, "client_secret": secret, **shown}
@@ -195,6 +200,7 @@ async def _client_show(args: argparse.Namespace, settings: Settings, storage: St
 async def _client_delete(args: argparse.Namespace, settings: Settings, storage: Storage) -> int:
     if not await storage.clients.delete(args.client_id):
         raise CommandError(f"no client {args.client_id!r}")
+    audit("client_deleted", "success", client_id=args.client_id)
     print(f"deleted client {args.client_id}")
     return 0
 
@@ -207,6 +213,7 @@ async def _client_rotate_secret(
         client = await storage.clients.get(args.client_id)
         problem = "is public and has no secret" if client else "does not exist"
         raise CommandError(f"client {args.client_id!r} {problem}")
+    audit("client_secret_rotated", "success", client_id=args.client_id)
     _print_json({"client_id": args.client_id, "client_secret": secret})
     return 0
 
@@ -230,6 +237,7 @@ async def _user_create(args: argparse.Namespace, settings: Settings, storage: St
         raise CommandError(str(exc)) from None
     except Conflict:
         raise CommandError(f"username {args.username!r} is taken") from None
+    audit("user_created", "success", user_id=user.user_id)
     shown = {"user_id": user.user_id, "username": user.username}
     if args.json:
         _print_json(shown)
@@ -252,6 +260,9 @@ async def _user_list(args: argparse.Namespace, settings: Settings, storage: Stor
 async def _set_disabled(args: argparse.Namespace, storage: Storage, disabled: bool) -> int:
     if not await storage.users.set_disabled(args.username, disabled):
         raise CommandError(f"no user {args.username!r}")
+    user = await storage.users.by_username(args.username)
+    event = "user_disabled" if disabled else "user_enabled"
+    audit(event, "success", user_id=user.user_id if user else None)
     print(f"{'disabled' if disabled else 'enabled'} user {args.username}")
     return 0
 

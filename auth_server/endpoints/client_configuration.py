@@ -12,6 +12,7 @@ from auth_server.bearer import bearer_token, invalid_token
 from auth_server.clients.metadata import InvalidClientMetadata, client_information
 from auth_server.clients.registry import Client
 from auth_server.endpoints.registration import configuration_uri, parse_request, read_metadata
+from shared.audit import audit
 from shared.http import NO_STORE, json_response
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ async def update_configuration(request: web.Request) -> web.Response:
     if updated is None:  # deleted meanwhile
         raise invalid_token(request.app[SETTINGS].issuer)
     log.info("client %s updated its registration", client.client_id)
+    audit("client_updated", "success", request, client_id=client.client_id)
     return _response(request, updated, token)
 
 
@@ -73,4 +75,5 @@ async def delete_configuration(request: web.Request) -> web.Response:
     client, _ = await _authorized(request)
     await request.app[CLIENTS].delete(client.client_id)
     log.info("client %s deleted its registration", client.client_id)
+    audit("client_deleted", "success", request, client_id=client.client_id)
     return web.Response(status=204, headers=NO_STORE)

@@ -13,6 +13,7 @@ from auth_server.bearer import bearer_token, invalid_token, same_token
 from auth_server.clients.metadata import InvalidClientMetadata, client_information, parse_metadata
 from auth_server.clients.registry import NewClient
 from auth_server.endpoints.metadata import REGISTRATION_PATH
+from shared.audit import audit
 from shared.errors import InvalidRequest
 from shared.http import NO_STORE, json_response, read_body
 
@@ -61,6 +62,7 @@ async def register(request: web.Request) -> web.Response:
     new = parse_request(request, await read_metadata(request))
     client, secret, token = await request.app[REGISTRATIONS].register(new)
     log.info("registered client %s (%s)", client.client_id, client.client_name)
+    audit("client_registered", "success", request, client_id=client.client_id)
     info = client_information(client, configuration_uri(settings.issuer, client.client_id))
     info["registration_access_token"] = token
     if secret is not None:

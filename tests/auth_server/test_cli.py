@@ -214,7 +214,8 @@ async def test_sigterm_finishes_the_request_in_flight(
 ) -> None:
     """A token request stuck on a locked table when SIGTERM arrives still gets its token."""
     process, port = server
-    created = run_json(cli_env, "client", "create", "--name", "x", "--json")
+    method = ("--token-endpoint-auth-method", "client_secret_post")
+    created = run_json(cli_env, "client", "create", "--name", "x", *method, "--json")
     form = {"grant_type": "client_credentials", **created}
     locker = await asyncpg.connect(cli_env["AUTH_DATABASE_URL"])
     transaction = locker.transaction()
