@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -109,10 +111,22 @@ class Reader:
 def _read_secret_file(name: str, path: str) -> str:
     """A setting's value from a file: its content without the trailing newline."""
     try:
+        check_private(name, path)
         with open(path, encoding="utf-8") as file:
             return file.read().rstrip("\r\n")
     except (OSError, UnicodeDecodeError) as exc:
         raise SettingError(name, f"cannot read {path}: {exc.__class__.__name__}") from None
+
+
+def check_private(name: str, path: str | os.PathLike[str]) -> None:
+    """Refuse a secret file that its group or anyone else may read."""
+    mode = os.stat(path).st_mode
+    if mode & 0o044:
+        raise SettingError(
+            name,
+            f"{path} is readable by group or others (mode {stat.S_IMODE(mode):o});"
+            f" make it private: chmod 600 {path}",
+        )
 
 
 def check_url(name: str, value: str, *, allow_path: bool = True) -> str:

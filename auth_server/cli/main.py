@@ -16,6 +16,7 @@ from auth_server.clients.registry import SECRET_BASIC, SECRET_POST
 from auth_server.settings import OPTIONS, Settings
 from auth_server.signin.users import UserPolicyError
 from auth_server.signing.keyring import KeyUnavailable
+from auth_server.signing.server_secrets import warn_if_key_beside_database
 from auth_server.storage import SecretMismatch, Storage, open_storage
 from shared.audit import audit
 from shared.config import SettingError, add_flags
@@ -97,6 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             # commands (client, user, keys) do not need it.
             from auth_server.app import create_app
 
+            warn_if_key_beside_database(settings)
             return run(create_app, settings, _serve_options(settings, args.workers))
         return asyncio.run(_with_storage(settings, args, _COMMANDS[_command_name(args)]))
     except SettingError as exc:
