@@ -18,7 +18,7 @@ from auth_server.endpoints import (
     revocation_feed,
     token,
 )
-from shared.metrics import metrics_handler
+from shared.metrics import metrics_handler, route_metrics
 
 
 def add_routes(app: web.Application) -> None:
@@ -38,5 +38,5 @@ def add_routes(app: web.Application) -> None:
         app.router.add_delete(configuration, client_configuration.delete_configuration)
     app.router.add_get("/healthz", health.healthz)
     app.router.add_get("/readyz", health.readyz)
-    app.router.add_get("/metrics", metrics_handler(app[METRICS]))
+    route_metrics(app, metrics_handler(app[METRICS]), app[SETTINGS].metrics_listen)
     app.router.add_get(openapi.PATH, openapi.openapi_handler(app[SETTINGS]))

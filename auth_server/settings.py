@@ -70,6 +70,11 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("AUTH_LOG_LEVEL", "debug, info, warning or error", "info"),
     Option("AUTH_LOG_FORMAT", "text (for people) or json (one object per line)", "text"),
+    Option(
+        "AUTH_METRICS_LISTEN",
+        "host:port on which /metrics is served instead of on the public port",
+        None,
+    ),
 )
 
 MIN_REGISTRATION_TOKEN_LENGTH = 32
@@ -100,6 +105,7 @@ class Settings:
     registration_token: str | None = field(default=None, repr=False)
     log_level: str = "info"
     log_format: str = "text"
+    metrics_listen: tuple[str, int] | None = None
 
     @property
     def secure_cookies(self) -> bool:
@@ -143,6 +149,7 @@ class Settings:
             registration_token=_registration_token(read),
             log_level=_log_level(read),
             log_format=_log_format(read),
+            metrics_listen=read.listen("AUTH_METRICS_LISTEN"),
         )
 
 

@@ -56,6 +56,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("RESOURCE_CLIENT_SECRET", "that client's secret", None, secret=True),
     Option("RESOURCE_LOG_LEVEL", "debug, info, warning or error", "info"),
     Option("RESOURCE_LOG_FORMAT", "text (for people) or json (one object per line)", "text"),
+    Option(
+        "RESOURCE_METRICS_LISTEN",
+        "host:port on which /metrics is served instead of on the public port",
+        None,
+    ),
 )
 
 
@@ -79,6 +84,7 @@ class Settings:
     client_secret: str | None = field(default=None, repr=False)
     log_level: str = "info"
     log_format: str = "text"
+    metrics_listen: tuple[str, int] | None = None
 
     @property
     def metadata_path(self) -> str:
@@ -119,6 +125,7 @@ class Settings:
             client_secret=read.raw("RESOURCE_CLIENT_SECRET"),
             log_level=_log_level(read),
             log_format=_log_format(read),
+            metrics_listen=read.listen("RESOURCE_METRICS_LISTEN"),
         )
         _check_revocation(settings)
         return settings

@@ -100,6 +100,17 @@ class Reader:
         except ValueError as exc:
             raise SettingError(name, str(exc)) from None
 
+    def listen(self, name: str) -> tuple[str, int] | None:
+        """`host:port` (`[::1]:9464` for IPv6), or None when unset."""
+        value = self.raw(name)
+        if value is None:
+            return None
+        host, colon, port = value.strip().rpartition(":")
+        host = host.removeprefix("[").removesuffix("]")
+        if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise SettingError(name, f"expected host:port, e.g. 127.0.0.1:9464, got {value!r}")
+        return host, int(port)
+
     def words(self, name: str, default: str) -> tuple[str, ...]:
         value = self.text(name, default)
         words = tuple(dict.fromkeys(w for w in value.replace(",", " ").split() if w))
