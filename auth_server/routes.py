@@ -25,7 +25,7 @@ from auth_server.endpoints import (
 )
 from auth_server.oidc.discovery import END_SESSION_PATH, OPENID_CONFIGURATION_PATH, USERINFO_PATH
 from shared.cors import CorsPolicy, enable_cors, on_paths
-from shared.metrics import metrics_handler
+from shared.metrics import metrics_handler, route_metrics
 
 # SPEC "CORS": what a browser-based client may call from another origin. The userinfo and
 # device-authorization endpoints join this tuple when they land; the authorization endpoint
@@ -68,5 +68,5 @@ def add_routes(app: web.Application) -> None:
         app.router.add_delete(configuration, client_configuration.delete_configuration)
     app.router.add_get("/healthz", health.healthz)
     app.router.add_get("/readyz", health.readyz)
-    app.router.add_get("/metrics", metrics_handler(app[METRICS]))
+    route_metrics(app, metrics_handler(app[METRICS]), app[SETTINGS].metrics_listen)
     app.router.add_get(openapi.PATH, openapi.openapi_handler(app[SETTINGS]))

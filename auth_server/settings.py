@@ -96,6 +96,11 @@ OPTIONS: tuple[Option, ...] = (
         "origins allowed to call the credential-less endpoints from a browser, or *",
         "*",
     ),
+    Option(
+        "AUTH_METRICS_LISTEN",
+        "host:port on which /metrics is served instead of on the public port",
+        None,
+    ),
 )
 
 REGISTRATION_MODES = ("closed", "token", "open")
@@ -138,6 +143,7 @@ class Settings:
     cors_origins: tuple[str, ...] = ("*",)
     log_level: str = "info"
     log_format: str = "text"
+    metrics_listen: tuple[str, int] | None = None
 
     @property
     def secure_cookies(self) -> bool:
@@ -205,6 +211,7 @@ class Settings:
             cors_origins=read_origins(read, "AUTH_CORS_ORIGINS"),
             log_level=read.log_level("AUTH"),
             log_format=read.log_format("AUTH"),
+            metrics_listen=read.listen("AUTH_METRICS_LISTEN"),
         )
 
 

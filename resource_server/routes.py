@@ -10,7 +10,7 @@ from resource_server.endpoints import account, health, metadata
 from resource_server.middleware import public
 from resource_server.settings import Settings
 from shared.cors import CorsPolicy, enable_cors, everywhere
-from shared.metrics import metrics_handler
+from shared.metrics import metrics_handler, route_metrics
 
 
 def add_routes(app: web.Application, settings: Settings) -> None:
@@ -22,5 +22,5 @@ def add_routes(app: web.Application, settings: Settings) -> None:
     app.router.add_put("/account", account.put_account)
     app.router.add_get("/healthz", health.healthz)
     app.router.add_get("/readyz", health.readyz)
-    app.router.add_get("/metrics", public(metrics_handler(app[METRICS])))
+    route_metrics(app, public(metrics_handler(app[METRICS])), settings.metrics_listen)
     app.router.add_get(openapi.PATH, public(openapi.openapi_handler(settings)))

@@ -63,6 +63,11 @@ OPTIONS: tuple[Option, ...] = (
         "origins allowed to call the metadata and protected routes from a browser, or *",
         "*",
     ),
+    Option(
+        "RESOURCE_METRICS_LISTEN",
+        "host:port on which /metrics is served instead of on the public port",
+        None,
+    ),
 )
 
 
@@ -87,6 +92,7 @@ class Settings:
     cors_origins: tuple[str, ...] = ("*",)
     log_level: str = "info"
     log_format: str = "text"
+    metrics_listen: tuple[str, int] | None = None
 
     @property
     def metadata_path(self) -> str:
@@ -130,6 +136,7 @@ class Settings:
             cors_origins=read_origins(read, "RESOURCE_CORS_ORIGINS"),
             log_level=read.log_level("RESOURCE"),
             log_format=read.log_format("RESOURCE"),
+            metrics_listen=read.listen("RESOURCE_METRICS_LISTEN"),
         )
         _check_revocation(settings)
         return settings

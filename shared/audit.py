@@ -12,7 +12,7 @@ import logging
 
 from aiohttp import web
 
-from shared.request_context import REQUEST_ID, client_address, current_request_id
+from shared.request_context import client_address, current_address, current_request_id
 
 AUDIT_LOGGER = "audit"
 _log = logging.getLogger(AUDIT_LOGGER)
@@ -25,16 +25,17 @@ def audit(
     *,
     client_id: str | None = None,
     user_id: str | None = None,
+    kid: str | None = None,
 ) -> None:
-    """Write one audit record; `request` supplies the address and request id."""
-    fields: dict[str, str] = {"event": event, "outcome": outcome}
-    if client_id is not None:
-        fields["client_id"] = client_id
-    if user_id is not None:
-        fields["user_id"] = user_id
-    if request is not None:
-        fields["address"] = client_address(request)
-    request_id = request.get(REQUEST_ID) if request is not None else current_request_id.get()
-    if request_id is not None:
-        fields["request_id"] = request_id
+    """Write one audit record; the address and request id are those of the request being
+    served (`request`, or the one the caller runs under), if any."""
+    known = {
+        "client_id": client_id,
+        "user_id": user_id,
+        "kid": kid,
+        "address": client_address(request) if request is not None else current_address.get(),
+        "request_id": current_request_id.get(),
+    }
+    fields = {"event": event, "outcome": outcome}
+    fields.update((name, value) for name, value in known.items() if value is not None)
     _log.info("%s %s", event, outcome, extra=fields)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -144,6 +146,17 @@ class Reader:
                 raise SettingError(name, f"not a valid scope name: {scope!r}")
         return scopes
 
+    def listen(self, name: str) -> tuple[str, int] | None:
+        """`host:port` (`[::1]:9464` for IPv6), or None when unset."""
+        value = self.raw(name)
+        if value is None:
+            return None
+        host, colon, port = value.strip().rpartition(":")
+        host = host.removeprefix("[").removesuffix("]")
+        if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise SettingError(name, f"expected host:port, e.g. 127.0.0.1:9464, got {value!r}")
+        return host, int(port)
+
     def words(self, name: str, default: str) -> tuple[str, ...]:
         value = self.text(name, default)
         words = tuple(dict.fromkeys(w for w in value.replace(",", " ").split() if w))
@@ -167,10 +180,22 @@ def read_origins(read: Reader, name: str) -> tuple[str, ...]:
 def _read_secret_file(name: str, path: str) -> str:
     """A setting's value from a file: its content without the trailing newline."""
     try:
+        check_private(name, path)
         with open(path, encoding="utf-8") as file:
             return file.read().rstrip("\r\n")
     except (OSError, UnicodeDecodeError) as exc:
         raise SettingError(name, f"cannot read {path}: {exc.__class__.__name__}") from None
+
+
+def check_private(name: str, path: str | os.PathLike[str]) -> None:
+    """Refuse a secret file that its group or anyone else may read."""
+    mode = os.stat(path).st_mode
+    if mode & 0o044:
+        raise SettingError(
+            name,
+            f"{path} is readable by group or others (mode {stat.S_IMODE(mode):o});"
+            f" make it private: chmod 600 {path}",
+        )
 
 
 def check_url(name: str, value: str, *, allow_path: bool = True) -> str:

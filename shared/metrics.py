@@ -9,6 +9,7 @@ import contextlib
 import os
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -161,3 +162,25 @@ async def pool_sampler(metrics: Metrics, database: Database) -> AsyncIterator[No
     """Run `sample_pool` for the lifetime of the block."""
     async with in_background(sample_pool(metrics, database)):
         yield
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsSite:
+    """`/metrics` on a listen address of its own (`*_METRICS_LISTEN`), e.g. loopback only."""
+
+    host: str
+    port: int
+    app: web.Application
+
+
+METRICS_SITE = web.AppKey("metrics_site", MetricsSite)
+
+
+def route_metrics(app: web.Application, handler: Handler, listen: tuple[str, int] | None) -> None:
+    """`/metrics` on the public port; with `listen`, on that address instead, and only there."""
+    if listen is None:
+        app.router.add_get("/metrics", handler)
+        return
+    own = web.Application()
+    own.router.add_get("/metrics", handler)
+    app[METRICS_SITE] = MetricsSite(listen[0], listen[1], own)

@@ -1,4 +1,5 @@
-"""Per-request identity for logs: the request id (taken or made) and the client it served."""
+"""Per-request identity for logs: the request id (taken or made), the client it served, and
+the address it came from."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ CLIENT_ID = web.RequestKey("client_id", str)
 current_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "current_request_id", default=None
 )
+current_address: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "current_address", default=None
+)
 
 # A caller's id is echoed into logs and headers, so only a short, plain one is taken.
 _ACCEPTABLE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -36,12 +40,14 @@ async def request_id_middleware(request: web.Request, handler: Handler) -> web.S
     request_id = request_id_for(request.headers.get(REQUEST_ID_HEADER))
     request[REQUEST_ID] = request_id
     token = current_request_id.set(request_id)
+    address = current_address.set(client_address(request))
     try:
         response = await handler(request)
     except web.HTTPException as exc:
         exc.headers[REQUEST_ID_HEADER] = request_id
         raise
     finally:
+        current_address.reset(address)
         current_request_id.reset(token)
     response.headers[REQUEST_ID_HEADER] = request_id
     return response

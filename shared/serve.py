@@ -25,6 +25,7 @@ from aiohttp.web_request import BaseRequest
 from shared.errors import InvalidRequest, ServerError
 from shared.http import error_response
 from shared.logging import ACCESS_LOGGER, AccessLogger, configure_logging
+from shared.metrics import METRICS_SITE
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +164,7 @@ async def serve(
     stop accepting, finish in-flight requests, run the app's cleanup, return."""
     lifecycle = app.get(LIFECYCLE)
     runner = Runner(app, **runner_options())
+    metrics_runner: Runner | None = None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -172,14 +174,33 @@ async def serve(
         site = web.TCPSite(runner, host, port, reuse_port=reuse_port)
         await site.start()
         log.info("%s listening on http://%s:%d", name, host, port)
+        metrics_runner = await start_metrics(app, reuse_port=reuse_port)
         await stop.wait()
         if lifecycle is not None:
             lifecycle.draining = True
         log.info("%s stopping: readiness off, finishing in-flight requests", name)
         await asyncio.sleep(drain_seconds)
     finally:
+        if metrics_runner is not None:
+            await metrics_runner.cleanup()
         await runner.cleanup()
     log.info("%s stopped", name)
+
+
+async def start_metrics(app: web.Application, *, reuse_port: bool = False) -> Runner | None:
+    """Listen on the app's own metrics address, if it has one; the caller cleans up."""
+    metrics = app.get(METRICS_SITE)
+    if metrics is None:
+        return None
+    runner = Runner(metrics.app, **runner_options(access_log=None))
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, metrics.host, metrics.port, reuse_port=reuse_port).start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    log.info("metrics on http://%s:%d/metrics", metrics.host, metrics.port)
+    return runner
 
 
 def _worker(factory: AppFactory, settings: Any, options: ServeOptions) -> None:

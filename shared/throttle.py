@@ -11,6 +11,7 @@ Windows are fixed: the first attempt opens one, and its count restarts once it h
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from collections.abc import Callable
@@ -28,9 +29,6 @@ CREATE TABLE throttle_counts (
 """
 INDEX = "CREATE INDEX throttle_counts_expiry ON throttle_counts (expires_at)"
 PRUNE = "DELETE FROM throttle_counts WHERE expires_at < $1"
-
-# Keys are made of what callers send (usernames, client ids); a bounded length keeps rows small.
-MAX_KEY_LENGTH = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,13 +91,11 @@ class Throttle:
 
     async def clear(self, limit: Limit, key: str) -> None:
         """Forget every attempt of `key` under `limit`."""
-        await self._db.execute(
-            "DELETE FROM throttle_counts WHERE bucket = $1",
-            _bucket(limit, key),
-        )
+        await self._db.execute("DELETE FROM throttle_counts WHERE bucket = $1", _bucket(limit, key))
 
 
 def _bucket(limit: Limit, key: str) -> str:
-    """The row of `key` under `limit`; a NUL (which PostgreSQL text cannot hold, and no real
-    username or client id has) is stored as U+FFFD."""
-    return f"{limit.name}:{key[:MAX_KEY_LENGTH]}".replace("\x00", "\ufffd")
+    """The row of `key` under `limit`. Keys are what callers sent (usernames, client ids, NULs
+    and all), so only their digest is stored: bounded, storable, and no username at rest."""
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{limit.name}:{digest}"

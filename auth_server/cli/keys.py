@@ -14,6 +14,7 @@ from auth_server.settings import Settings
 from auth_server.signing.schedule import RotationPolicy, state_at
 from auth_server.signing.store import ID_TOKEN, KeyRepository, Rotation
 from auth_server.storage import Storage
+from shared.audit import audit
 
 KeyCommand = Callable[[argparse.Namespace, Settings, Storage], Awaitable[int]]
 
@@ -90,6 +91,8 @@ async def keys_rotate(args: argparse.Namespace, settings: Settings, storage: Sto
         rotation = await chain.keys.replace_compromised(chain.alg)
     else:
         rotation = await chain.keys.rotate(chain.policy)
+    event = "key_replaced_emergency" if args.emergency else "key_rotated"
+    audit(event, "success" if rotation.started else "unchanged", kid=rotation.key.kid)
     keys = await chain.keys.list()
     now = int(time.time())
     if args.json:

@@ -14,11 +14,14 @@ from auth_server.cli.keys import KEY_COMMANDS, add_key_parsers
 from auth_server.cli.users import USER_COMMANDS, add_profile_options, profile_of
 from auth_server.cli.users import add_update_parser as add_user_update_parser
 from auth_server.clients.policy import ClientPolicyError, new_client
+from auth_server.clients.registry import SECRET_BASIC, SECRET_POST
 from auth_server.offboarding import delete_client, disable_user
 from auth_server.settings import OPTIONS, Settings
 from auth_server.signin.users import UserPolicyError
 from auth_server.signing.keyring import KeyUnavailable
+from auth_server.signing.server_secrets import warn_if_key_beside_database
 from auth_server.storage import SecretMismatch, Storage, open_storage
+from shared.audit import audit
 from shared.cli import CommandFailed, run_command, serve_options, service_parser
 from shared.db import Conflict
 from shared.serve import run
@@ -71,6 +74,7 @@ def _client_parsers(parser: argparse.ArgumentParser, settings: argparse.Argument
     create.add_argument(
         "--post-logout-redirect-uri", action="append", default=[], dest="logout_uris"
     )
+    create.add_argument("--token-endpoint-auth-method", choices=(SECRET_BASIC, SECRET_POST))
     create.add_argument("--json", action="store_true")
     listing = sub.add_parser("list", parents=[settings], help="list clients")
     listing.add_argument("--json", action="store_true")
@@ -94,6 +98,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         # commands (client, user, keys) do not need it.
         from auth_server.app import create_app
 
+        warn_if_key_beside_database(settings)
         return run(create_app, settings, serve_options("auth-server", settings, args.workers))
     try:
         return asyncio.run(_with_storage(settings, args, _COMMANDS[_command_name(args)]))
@@ -135,10 +140,12 @@ async def _client_create(args: argparse.Namespace, settings: Settings, storage: 
             introspect=args.introspect,
             post_logout_redirect_uris=tuple(args.logout_uris),
             server_scopes=settings.scopes,
+            token_endpoint_auth_method=args.token_endpoint_auth_method,
         )
     except ClientPolicyError as exc:
         raise CommandError(str(exc)) from None
     client, secret = await storage.clients.create(request)
+    audit("client_created", "success", client_id=client.client_id)
     shown = client.describe()
     if secret is not None:
         shown = {"client_id": client.client_id, "client_secret": secret, **shown}
@@ -181,6 +188,7 @@ async def _client_delete(args: argparse.Namespace, settings: Settings, storage: 
     ttl = settings.access_token_ttl
     if not await delete_client(storage.clients, storage.revoked, args.client_id, ttl):
         raise CommandError(f"no client {args.client_id!r}")
+    audit("client_deleted", "success", client_id=args.client_id)
     print(f"deleted client {args.client_id}")
     return 0
 
@@ -193,6 +201,7 @@ async def _client_rotate_secret(
         client = await storage.clients.get(args.client_id)
         problem = "is public and has no secret" if client else "does not exist"
         raise CommandError(f"client {args.client_id!r} {problem}")
+    audit("client_secret_rotated", "success", client_id=args.client_id)
     _print_json({"client_id": args.client_id, "client_secret": secret})
     return 0
 
@@ -216,6 +225,7 @@ async def _user_create(args: argparse.Namespace, settings: Settings, storage: St
         raise CommandError(str(exc)) from None
     except Conflict:
         raise CommandError(f"username {args.username!r} is taken") from None
+    audit("user_created", "success", user_id=user.user_id)
     shown = {"user_id": user.user_id, "username": user.username}
     if args.json:
         _print_json(shown)
@@ -238,6 +248,9 @@ async def _user_list(args: argparse.Namespace, settings: Settings, storage: Stor
 async def _set_disabled(args: argparse.Namespace, storage: Storage, disabled: bool) -> int:
     if not await storage.users.set_disabled(args.username, disabled):
         raise CommandError(f"no user {args.username!r}")
+    user = await storage.users.by_username(args.username)
+    event = "user_disabled" if disabled else "user_enabled"
+    audit(event, "success", user_id=user.user_id if user else None)
     print(f"{'disabled' if disabled else 'enabled'} user {args.username}")
     return 0
 

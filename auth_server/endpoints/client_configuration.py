@@ -14,6 +14,7 @@ from auth_server.endpoints.bearer import invalid_token, presented_token
 from auth_server.endpoints.client_auth import refuse_secrets_in_query
 from auth_server.endpoints.registration import configuration_uri, parse_request, read_metadata
 from auth_server.offboarding import delete_client
+from shared.audit import audit
 from shared.http import NO_STORE, json_response
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ async def update_configuration(request: web.Request) -> web.Response:
     if updated is None:  # deleted meanwhile
         raise invalid_token(request.app[SETTINGS].issuer)
     log.info("client %s updated its registration", client.client_id)
+    audit("client_updated", "success", request, client_id=client.client_id)
     return _response(request, updated, token)
 
 
@@ -79,4 +81,5 @@ async def delete_configuration(request: web.Request) -> web.Response:
         app[CLIENTS], app[REVOKED], client.client_id, app[SETTINGS].access_token_ttl
     )
     log.info("client %s deleted its registration", client.client_id)
+    audit("client_deleted", "success", request, client_id=client.client_id)
     return web.Response(status=204, headers=NO_STORE)

@@ -14,6 +14,7 @@ from auth_server.clients.registry import OPEN_REGISTRATION, REGISTRATION, NewCli
 from auth_server.endpoints.bearer import invalid_token, presented_token
 from auth_server.endpoints.client_auth import refuse_secrets_in_query
 from auth_server.endpoints.metadata import REGISTRATION_PATH
+from shared.audit import audit
 from shared.bearer import same_token
 from shared.errors import InvalidRequest, OAuthError
 from shared.http import NO_STORE, json_response, read_body
@@ -92,6 +93,7 @@ async def register(request: web.Request) -> web.Response:
     new = await checked_registration(request)
     client, secret, token = await request.app[REGISTRATIONS].register(new)
     log.info("registered client %s (%s, %s)", client.client_id, client.client_name, new.source)
+    audit("client_registered", "success", request, client_id=client.client_id)
     info = client_information(client, configuration_uri(settings.issuer, client.client_id))
     info["registration_access_token"] = token
     if secret is not None:

@@ -13,6 +13,7 @@ from auth_server.endpoints.client_auth import authenticate_request, refuse_secre
 from auth_server.tokens.lookup import FoundToken
 from auth_server.tokens.refresh import RefreshTokenState
 from auth_server.tokens.revocations import EXPIRY_MARGIN
+from shared.audit import audit
 from shared.http import NO_STORE, read_form, single
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ async def revoke(request: web.Request) -> web.Response:
     # RFC 7009 §2.2: unknown tokens answer 200, and so (SPEC) do other clients' tokens.
     if found is not None and found.client_id == client.client_id:
         await _revoke(request.app, client, found)
+        audit("token_revocation", "success", request, client_id=client.client_id)
     return web.Response(status=200, headers=NO_STORE)
 
 

@@ -15,6 +15,7 @@ from auth_server.tokens.audiences import narrow_audience
 from auth_server.tokens.issuer import AccessTokenIssuer, new_jti
 from auth_server.tokens.refresh import Family, RefreshTokens
 from auth_server.tokens.revocations import RevokedAccessTokens
+from shared.audit import audit
 from shared.db import Database
 from shared.errors import InvalidGrant
 from shared.http import single
@@ -75,7 +76,7 @@ class RefreshTokenGrant:
                     exp=now + self._tokens.ttl,
                 )
         if family is None:
-            await self._revoke_after_replay(presented)
+            await self._revoke_after_replay(presented, client.client_id)
             raise InvalidGrant("the refresh token is invalid, expired or already used")
         token = await self._tokens.issue(
             subject=family.user_id,
@@ -106,10 +107,11 @@ class RefreshTokenGrant:
         )
         return {"id_token": id_token}
 
-    async def _revoke_after_replay(self, presented: str) -> None:
+    async def _revoke_after_replay(self, presented: str, client_id: str) -> None:
         family_id = await self._refresh_tokens.family_of_spent(presented)
         if family_id is None:
             return
+        audit("refresh_token_reuse", "family_revoked", client_id=client_id)
         if await self._refresh_tokens.revoke_family(family_id):
             log.warning("refresh token replayed: revoked its family %s", family_id)
         if denied := await self._revoked.revoke_grant(family_id):

@@ -25,6 +25,7 @@ from auth_server.signin.request import (
 from auth_server.signin.sessions import SESSION_COOKIE, BrowserSession, Sessions
 from auth_server.signin.throttle import SignInThrottle, TooManySignIns
 from auth_server.signin.users import UserRepository, normalize_username
+from shared.audit import audit
 from shared.errors import InvalidRequest
 from shared.http import read_form
 from shared.request_context import client_address
@@ -132,10 +133,13 @@ class AuthorizationFlow:
                 user = await self.users.authenticate(username, str(form.get("password", "")))
                 attempt.succeeded = user is not None
         except TooManySignIns as exc:
+            audit("sign_in", "throttled", request, client_id=auth.client.client_id)
             return self._throttled_page(request, auth, exc.retry_after)
         if user is None:
+            audit("sign_in", "failure", request, client_id=auth.client.client_id)
             message = "Wrong username or password."
             return self._login_page(request, auth, status=401, message=message, username=username)
+        audit("sign_in", "success", request, client_id=auth.client.client_id, user_id=user.user_id)
         # A sign-in replaces this browser's old session: one row per browser, and a cookie
         # planted before sign-in (session fixation) is worth nothing after it.
         replaced = request.cookies.get(self.session_cookie)
@@ -197,10 +201,12 @@ class AuthorizationFlow:
         if session is None:
             return self._login_page(request, auth, message="Please sign in again.")
         decision = form.get("decision")
+        if decision not in ("approve", "deny"):
+            return render("error.html", status=400, message="Choose Allow or Deny.")
+        outcome = "given" if decision == "approve" else "refused"
+        audit("consent", outcome, request, client_id=auth.client.client_id, user_id=session.user_id)
         if decision == "deny":
             raise AccessDenied("the user denied the request")
-        if decision != "approve":
-            return render("error.html", status=400, message="Choose Allow or Deny.")
         await self.consents.remember(session.user_id, auth.client.client_id, auth.scope)
         return await self._issue_code(auth, session)
 

@@ -9,6 +9,7 @@ import hmac
 import logging
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +17,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from auth_server.settings import Settings
-from shared.config import SettingError
+from shared.config import SettingError, check_private
+from shared.db import sqlite_path
 
 log = logging.getLogger(__name__)
 
@@ -101,9 +103,40 @@ def _secret(name: str, configured: str | None, data_dir: Path) -> bytes:
             path,
         )
     try:
+        check_private(name, path)
         return parse_secret(name, path.read_text())
     except OSError as exc:
         raise SettingError(name, f"unset, and {path} cannot be read: {exc.strerror}") from None
+
+
+def key_beside_database(settings: Settings, environ: Mapping[str, str]) -> Path | None:
+    """Where the key-encryption key is read from, when that is the SQLite database's own
+    directory: a copy of that directory (a backup) would hold the keys and what opens them."""
+    if not settings.database_url.startswith("sqlite:"):
+        return None
+    if settings.key_encryption_key is None:
+        location = settings.data_dir / "key-encryption-key"
+    elif environ.get("AUTH_KEY_ENCRYPTION_KEY_FILE") and not environ.get("AUTH_KEY_ENCRYPTION_KEY"):
+        location = Path(environ["AUTH_KEY_ENCRYPTION_KEY_FILE"])
+    else:
+        return None
+    database = Path(sqlite_path(settings.database_url))
+    same = location.parent.resolve() == database.parent.resolve()
+    return location if same else None
+
+
+def warn_if_key_beside_database(
+    settings: Settings, environ: Mapping[str, str] = os.environ
+) -> None:
+    """A start-up warning when `key_beside_database` finds the key there."""
+    location = key_beside_database(settings, environ)
+    if location is not None:
+        log.warning(
+            "the key-encryption key %s is in the database's directory: a copy of that directory"
+            " would hold the signing keys and the key that opens them; keep it elsewhere"
+            " (AUTH_KEY_ENCRYPTION_KEY_FILE) in production",
+            location,
+        )
 
 
 def _create_secret_file(path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
@@ -101,6 +102,7 @@ class SQLiteDatabase(Database):
         try:
             if path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
+                _create_private(path)
             connection = await aiosqlite.connect(path, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise StorageUnavailable(f"sqlite: cannot open {path}: {exc}") from exc
@@ -175,6 +177,12 @@ class SQLiteDatabase(Database):
         if self._watcher is not None:
             self._watcher.close()
         await self._connection.close()
+
+
+def _create_private(path: str) -> None:
+    """Create the database file readable by its owner only (0600) unless it exists; SQLite
+    gives its -wal and -shm files the same mode."""
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
 def _open_watcher(path: str) -> sqlite3.Connection | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiohttp import BasicAuth
+from aiohttp import encode_basic_auth
 
 from shared.serve import LIFECYCLE
 from tests.auth_server.conftest import AuthClient, Registered
@@ -16,7 +16,11 @@ async def test_metrics_count_tokens_by_grant_and_requests_by_route(
         response = await auth_client.post(
             "/token",
             data={"grant_type": "client_credentials"},
-            auth=BasicAuth(registered_client.client_id, registered_client.client_secret),
+            headers={
+                "Authorization": encode_basic_auth(
+                    registered_client.client_id, registered_client.client_secret
+                )
+            },
         )
         assert response.status == 200
     await auth_client.post("/token", data={"grant_type": "client_credentials"})

@@ -17,6 +17,7 @@ def test_the_flag_wins_over_the_environment() -> None:
 def test_a_secret_arrives_through_a_file(tmp_path: Path) -> None:
     secret = tmp_path / "pepper"
     secret.write_text("s3cret-value\n")
+    secret.chmod(0o600)
     reader = Reader({"X_PEPPER_FILE": str(secret)}, {})
     assert reader.raw("X_PEPPER") == "s3cret-value"
 
@@ -24,6 +25,7 @@ def test_a_secret_arrives_through_a_file(tmp_path: Path) -> None:
 def test_the_variable_itself_wins_over_its_file(tmp_path: Path) -> None:
     secret = tmp_path / "pepper"
     secret.write_text("from-file")
+    secret.chmod(0o600)
     reader = Reader({"X_PEPPER": "direct", "X_PEPPER_FILE": str(secret)}, {})
     assert reader.raw("X_PEPPER") == "direct"
 
