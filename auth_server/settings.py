@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auth_server.signing.jose import SIGNING_ALGORITHMS
-from shared.config import Option, Reader, SettingError, service_options, url_host
+from shared.config import Option, Reader, SettingError, public_url, service_options
+from shared.proxies import TrustedProxies, read_trusted_proxies
 
 DAY = 86_400
 
@@ -90,6 +91,7 @@ class Settings:
     registration_token: str | None = field(default=None, repr=False)
     log_level: str = "info"
     log_format: str = "text"
+    trusted_proxies: TrustedProxies = TrustedProxies()
 
     @property
     def secure_cookies(self) -> bool:
@@ -114,7 +116,7 @@ class Settings:
         return cls(
             host=host,
             port=port,
-            issuer=read.url("AUTH_ISSUER", f"http://{url_host(host)}:{port or 8000}"),
+            issuer=public_url(read, "AUTH_ISSUER", "AUTH_HOST", host, port or 8000),
             database_url=read.database_url("AUTH_DATABASE_URL", "sqlite:///var/auth.db"),
             access_token_ttl=read.integer("AUTH_ACCESS_TOKEN_TTL", 900, low=1, high=DAY),
             refresh_token_ttl=read.integer(
@@ -133,6 +135,7 @@ class Settings:
             registration_token=_registration_token(read),
             log_level=read.log_level("AUTH"),
             log_format=read.log_format("AUTH"),
+            trusted_proxies=read_trusted_proxies(read, "AUTH"),
         )
 
 

@@ -24,7 +24,7 @@ MAX_BODY_BYTES = 64 * 1024
 def create_app(settings: Settings | None = None) -> web.Application:
     """The resource server; the database opens and the keys load when the app starts."""
     settings = settings or Settings.from_env()
-    app, metrics = service_app(MAX_BODY_BYTES)
+    app, metrics = service_app(MAX_BODY_BYTES, settings.trusted_proxies)
     app[SETTINGS] = settings
     app[METRICS] = metrics
     app[METADATA] = render(build_metadata(settings))

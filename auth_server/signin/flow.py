@@ -79,7 +79,7 @@ class AuthorizationFlow:
             message=message,
             username=username,
         )
-        self.csrf.remember(response, browser)
+        self.csrf.remember(request, response, browser)
         return response
 
     async def _sign_in(
@@ -109,7 +109,7 @@ class AuthorizationFlow:
             cookie,
             httponly=True,
             samesite="Lax",
-            secure=self.secure_cookies,
+            secure=self.secure_cookies or request.scheme == "https",
             path="/",
             max_age=self.sessions.ttl,
         )
@@ -134,7 +134,7 @@ class AuthorizationFlow:
             redirect_host=urlsplit(auth.destination.redirect_uri).netloc,
             csrf_token=self.csrf.token(browser, "consent", request.query_string),
         )
-        self.csrf.remember(response, browser)
+        self.csrf.remember(request, response, browser)
         return response
 
     async def _decide(
