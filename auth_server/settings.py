@@ -10,7 +10,7 @@ from pathlib import Path
 
 from auth_server.signing.jose import SIGNING_ALGORITHMS
 from shared.config import Option, Reader, SettingError, public_url, service_options
-from shared.proxies import TrustedProxies, read_trusted_proxies
+from shared.proxies import NO_PROXIES, TrustedProxies, read_trusted_proxies
 
 DAY = 86_400
 
@@ -91,7 +91,7 @@ class Settings:
     registration_token: str | None = field(default=None, repr=False)
     log_level: str = "info"
     log_format: str = "text"
-    trusted_proxies: TrustedProxies = TrustedProxies()
+    trusted_proxies: TrustedProxies = NO_PROXIES
 
     @property
     def secure_cookies(self) -> bool:

@@ -6,14 +6,13 @@ from aiohttp import web
 
 from resource_server import openapi
 from resource_server.appkeys import METRICS
-from resource_server.endpoints import account, health, metadata
+from resource_server.endpoints import account, health
 from resource_server.middleware import public
 from resource_server.settings import Settings
 from shared.metrics import metrics_handler
 
 
 def add_routes(app: web.Application, settings: Settings) -> None:
-    app.router.add_get(settings.metadata_path, metadata.metadata)
     app.router.add_get("/account", account.get_account)
     app.router.add_put("/account", account.put_account)
     app.router.add_get("/healthz", health.healthz)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from shared.config import Option, Reader, SettingError, check_url, public_url, service_options
-from shared.proxies import TrustedProxies, read_trusted_proxies
+from shared.proxies import NO_PROXIES, TrustedProxies, read_trusted_proxies
 
 DAY = 86_400
 # RFC 8725 §3.1: asymmetric algorithms only; never `none`, never HMAC.
@@ -79,7 +79,7 @@ class Settings:
     client_secret: str | None = field(default=None, repr=False)
     log_level: str = "info"
     log_format: str = "text"
-    trusted_proxies: TrustedProxies = TrustedProxies()
+    trusted_proxies: TrustedProxies = NO_PROXIES
     auth_server_url: str | None = None
 
     @property

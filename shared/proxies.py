@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
+from aiohttp.typedefs import Handler, Middleware
 
 from shared.config import Reader, SettingError
 
@@ -52,6 +52,9 @@ class TrustedProxies:
             if not self.trusts(hop.address):
                 return hop
         return found
+
+
+NO_PROXIES = TrustedProxies()
 
 
 def parse_trusted_proxies(name: str, value: str | None) -> TrustedProxies:
@@ -108,7 +111,7 @@ def _address_of(hop: Hop) -> str:
     return str(parsed) if parsed is not None else hop.address
 
 
-def forwarded_middleware(proxies: TrustedProxies) -> web.Middleware:
+def forwarded_middleware(proxies: TrustedProxies) -> Middleware:
     """The request as the client sent it: address and scheme from a trusted proxy's headers;
     placed first, so that throttles, logs and cookies all read `request.remote`/`scheme`."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from aiohttp import web
+from aiohttp.test_utils import TestClient
 from aiohttp.typedefs import Handler
 from pytest_aiohttp import AiohttpClient
 
@@ -13,6 +14,7 @@ from shared.proxies import Hop, forwarded_middleware, parse_address, parse_trust
 from shared.request_context import REQUEST_ID, request_id_middleware
 from shared.service import service_app
 
+Client = TestClient[web.Request, web.Application]
 PROXIES = parse_trusted_proxies("X_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8, fd00::/8")
 
 
@@ -20,11 +22,10 @@ async def whoami(request: web.Request) -> web.Response:
     return web.json_response({"remote": request.remote, "scheme": request.scheme})
 
 
-async def client_for(aiohttp_client: AiohttpClient, trusted: str | None) -> AiohttpClient:
+async def client_for(aiohttp_client: AiohttpClient, trusted: str | None) -> Client:
     app, _ = service_app(1024, parse_trusted_proxies("X_TRUSTED_PROXIES", trusted))
     app.router.add_get("/whoami", whoami)
-    client: AiohttpClient = await aiohttp_client(app)
-    return client
+    return await aiohttp_client(app)
 
 
 @pytest.mark.parametrize(
