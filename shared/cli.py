@@ -1,5 +1,6 @@
 """The command line every service shares: `serve` and `migrate`, each setting as a flag, and
-one `error: ...` line on stderr (exit status 2 for a bad setting) instead of a traceback."""
+one `error: ...` line on stderr instead of a traceback: exit status 2 for a bad setting or any
+other failure to start, 1 for a command that could not do what it was asked."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from shared.config import Option, SettingError, add_flags
-from shared.db import StorageUnavailable, redact_url
+from shared.failures import describe
 from shared.logging import configure_logging
 from shared.serve import ServeOptions, fail
 
@@ -81,14 +82,10 @@ def run_command(
     configure_logging(level, settings.log_format)
     try:
         return dispatch(args, settings)
-    except SettingError as exc:
-        return fail(str(exc), 2)
-    except StorageUnavailable as exc:
-        return fail(f"cannot use the database {redact_url(settings.database_url)}: {exc}")
     except CommandFailed as exc:
         return fail(str(exc))
-    except OSError as exc:
-        return fail(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}")
+    except Exception as exc:  # a start-up failure: one line, status 2, no traceback
+        return fail(describe(exc, settings), 2)
 
 
 def serve_options(name: str, settings: ServiceSettings, workers: int) -> ServeOptions:

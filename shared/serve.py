@@ -23,6 +23,7 @@ from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 
 from shared.errors import InvalidRequest, ServerError
+from shared.failures import describe
 from shared.http import error_response
 from shared.logging import ACCESS_LOGGER, AccessLogger, configure_logging
 
@@ -182,13 +183,15 @@ async def serve(
     log.info("%s stopped", name)
 
 
-def _worker(factory: AppFactory, settings: Any, options: ServeOptions) -> None:
-    """One worker process: its own event loop, database pool and key cache."""
+def _worker(factory: AppFactory, settings: Any, options: ServeOptions, failures: Any) -> None:
+    """One worker process: its own event loop, database pool and key cache. Why it could not
+    start goes to the supervisor, which says it once for all workers."""
     configure_logging(options.log_level, options.log_format)
     try:
         _run_loop(_serve_with(factory(settings), options))
-    except OSError as exc:
-        sys.exit(fail(f"{options.name} worker {os.getpid()}: {exc}"))
+    except Exception as exc:
+        failures.put(describe(exc, settings))
+        sys.exit(2)
 
 
 def _supervise(factory: AppFactory, settings: Any, options: ServeOptions) -> int:
@@ -204,8 +207,12 @@ def _supervise(factory: AppFactory, settings: Any, options: ServeOptions) -> int
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
 
+    failures = context.SimpleQueue()
+
     def start() -> tuple[BaseProcess, float]:
-        process = context.Process(target=_worker, args=(factory, settings, options), daemon=False)
+        process = context.Process(
+            target=_worker, args=(factory, settings, options, failures), daemon=False
+        )
         process.start()
         return process, time.monotonic()
 
@@ -220,8 +227,9 @@ def _supervise(factory: AppFactory, settings: Any, options: ServeOptions) -> int
                     continue
                 _mark_dead(process)
                 if time.monotonic() - started < START_GRACE_SECONDS:
-                    log.error("%s: a worker failed to start; stopping", options.name)
-                    stopping, status = True, 1
+                    reason = None if failures.empty() else failures.get()
+                    stopping = True
+                    status = fail(reason or f"a worker failed to start ({process.exitcode})", 2)
                     break
                 log.warning(
                     "%s: worker %s exited (%s); restarting",

@@ -14,8 +14,7 @@ from auth_server.cli.keys import KEY_COMMANDS, add_key_parsers
 from auth_server.clients.policy import ClientPolicyError, new_client
 from auth_server.settings import OPTIONS, Settings
 from auth_server.signin.users import UserPolicyError
-from auth_server.signing.keyring import KeyUnavailable
-from auth_server.storage import SecretMismatch, Storage, open_storage
+from auth_server.storage import Storage, open_storage
 from shared.cli import CommandFailed, run_command, serve_options, service_parser
 from shared.db import Conflict
 from shared.serve import run
@@ -87,10 +86,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from auth_server.app import create_app
 
         return run(create_app, settings, serve_options("auth-server", settings, args.workers))
-    try:
-        return asyncio.run(_with_storage(settings, args, _COMMANDS[_command_name(args)]))
-    except (KeyUnavailable, SecretMismatch) as exc:
-        raise CommandFailed(str(exc)) from None
+    # A key-encryption key or pepper that does not fit the database stops it at start-up.
+    return asyncio.run(_with_storage(settings, args, _COMMANDS[_command_name(args)]))
 
 
 def _command_name(args: argparse.Namespace) -> str:
