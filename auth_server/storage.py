@@ -43,6 +43,7 @@ class Storage:
     throttle: LoginThrottle
     revoked: RevokedAccessTokens
     registrations: Registrations
+    migrated: tuple[int, ...] = ()  # the schema versions this opening applied
 
 
 async def open_storage(settings: Settings) -> Storage:
@@ -50,7 +51,7 @@ async def open_storage(settings: Settings) -> Storage:
     server_secrets = ServerSecrets.load(settings)
     database = await open_database(settings.database_url)
     try:
-        await migrate(database, COMPONENT, MIGRATIONS)
+        migrated = await migrate(database, COMPONENT, MIGRATIONS)
         await _check_pepper(database, server_secrets)
     except BaseException:
         await database.close()
@@ -69,6 +70,7 @@ async def open_storage(settings: Settings) -> Storage:
         throttle=LoginThrottle(database),
         revoked=RevokedAccessTokens(database),
         registrations=Registrations(database, server_secrets, clients),
+        migrated=tuple(migrated),
     )
 
 

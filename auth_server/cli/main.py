@@ -15,7 +15,13 @@ from auth_server.clients.policy import ClientPolicyError, new_client
 from auth_server.settings import OPTIONS, Settings
 from auth_server.signin.users import UserPolicyError
 from auth_server.storage import Storage, open_storage
-from shared.cli import CommandFailed, run_command, serve_options, service_parser
+from shared.cli import (
+    CommandFailed,
+    migration_report,
+    run_command,
+    serve_options,
+    service_parser,
+)
 from shared.db import Conflict
 from shared.serve import run
 
@@ -108,7 +114,7 @@ def _print_json(value: Any) -> None:
 
 
 async def _migrate(args: argparse.Namespace, settings: Settings, storage: Storage) -> int:
-    print("schema is up to date")
+    print(migration_report(list(storage.migrated)))
     return 0
 
 
