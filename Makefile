@@ -2,22 +2,32 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+SUM := $(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+# What running needs (the runtime dependencies), and on top of it what testing needs.
+RUN_STAMP := $(VENV)/.installed-run-$(SUM)
+STAMP := $(VENV)/.installed-dev-$(SUM)
 
-.PHONY: venv chromium run test lint typecheck unit lock compose-secrets clean wrk bench fuzz
+.PHONY: venv chromium caddy run test lint typecheck unit lock compose-secrets clean wrk bench fuzz
 
-$(STAMP): pyproject.toml constraints.txt
+$(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 		|| { echo "error: Python 3.11 or newer is needed ($(PYTHON) is older)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUN_STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
+	rm -f $(VENV)/.installed-run-*
+	touch $@
+
+$(STAMP): $(RUN_STAMP)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
-	rm -f $(VENV)/.installed-*
+	rm -f $(VENV)/.installed-dev-*
 	touch $@
 
 venv: $(STAMP)
 
-run: venv
+run: $(RUN_STAMP)
 	$(BIN)/python -m devtools.run_demo
 
 lint: venv
@@ -35,7 +45,15 @@ chromium:
 		$$sudo apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium >/dev/null; }
 
-unit: venv chromium
+# The deployment test puts Debian's Caddy in front of the services, as compose.yaml does.
+caddy:
+	@command -v caddy >/dev/null 2>&1 || { \
+		echo "installing Debian's caddy for the deployment test"; \
+		if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+		$$sudo apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq caddy >/dev/null; }
+
+unit: venv chromium caddy
 	$(BIN)/pytest -q -n 2
 
 test: lint typecheck unit
