@@ -95,6 +95,9 @@ def forwarded_hops(request: web.BaseRequest) -> list[Hop]:
         return [Hop(entry.get("for") or "", entry.get("proto")) for entry in request.forwarded]
     addresses = _list(request.headers.getall("X-Forwarded-For", []))
     schemes = _list(request.headers.getall("X-Forwarded-Proto", []))
+    if not addresses and schemes:
+        # A proxy that tells the scheme only: the peer is the client.
+        return [Hop(request.remote or "", schemes[-1])]
     if len(schemes) == len(addresses):
         return [Hop(a, s) for a, s in zip(addresses, schemes, strict=True)]
     # One proto for the whole chain (what most proxies send): the nearest proxy's word.
