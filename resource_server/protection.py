@@ -62,15 +62,21 @@ def protect(app: web.Application, settings: Settings, *, resource: str) -> Token
     )
     app.cleanup_ctx.append(http_client)
     app.cleanup_ctx.append(key_refresh)
+    _read_the_feed(app, settings, revoked)
+    return validator
+
+
+def _read_the_feed(app: web.Application, settings: Settings, revoked: RevokedJtis) -> None:
+    """Poll the issuer's revocation feed, or say at start-up that revocations do not reach
+    this server."""
     if settings.revocation_poll_interval:
         app[REVOCATION] = _poller(settings, revoked)
         app.cleanup_ctx.append(revocation_polling)
-    else:
-        log.warning(
-            "the issuer's revocation feed is not read (set RESOURCE_CLIENT_ID and"
-            " RESOURCE_CLIENT_SECRET): a revoked token is accepted here until it expires"
-        )
-    return validator
+        return
+    log.warning(
+        "the issuer's revocation feed is not read (set RESOURCE_CLIENT_ID and"
+        " RESOURCE_CLIENT_SECRET): a revoked token is accepted here until it expires"
+    )
 
 
 def _counters(

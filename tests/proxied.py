@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,14 +110,18 @@ def proxied_stack(database_url: str, tmp_path: Path) -> Iterator[Stack]:
             )
             command = _serve("resource_server", "resource-server")
             started.enter_context(running(command, replica, f"{url[name]}/readyz"))
-        sites = {
-            8000: (ports["proxy_auth"], [ports["a1"], ports["a2"]]),
-            8001: (ports["proxy_rs"], [ports["r1"], ports["r2"]]),
-        }
-        config = deployment.adapted_caddyfile(sites)
-        ready = [f"{url['proxy_auth']}/readyz", f"{url['proxy_rs']}/readyz"]
-        started.enter_context(deployment.caddy(config, tmp_path, ready))
+        started.enter_context(_proxy(ports, tmp_path))
         yield stack
+
+
+def _proxy(ports: dict[str, int], directory: Path) -> AbstractContextManager[None]:
+    """Caddy with the repository's Caddyfile, its sites on the proxy's ports."""
+    sites = {
+        8000: (ports["proxy_auth"], [ports["a1"], ports["a2"]]),
+        8001: (ports["proxy_rs"], [ports["r1"], ports["r2"]]),
+    }
+    ready = [f"http://127.0.0.1:{ports[site]}/readyz" for site in ("proxy_auth", "proxy_rs")]
+    return deployment.caddy(deployment.adapted_caddyfile(sites), directory, ready)
 
 
 def _start(started: ExitStack, command: list[str], env: dict[str, str], ready: str) -> Popen:
