@@ -1,4 +1,6 @@
 # One image, both services: `auth-server serve` (the default) or `resource-server serve`.
+# It listens on every address (0.0.0.0), so AUTH_ISSUER and RESOURCE_IDENTIFIER must be set:
+# the services refuse to start without them rather than name themselves http://0.0.0.0:...
 # Build stage: compile wheels into a virtual environment with the pinned versions.
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -20,9 +22,13 @@ ENV PATH=/opt/venv/bin:$PATH \
     AUTH_LOG_FORMAT=json \
     RESOURCE_HOST=0.0.0.0 \
     RESOURCE_LOG_FORMAT=json
-RUN useradd --system --uid 10001 --home-dir /var/lib/oauth --create-home oauth
+RUN useradd --system --uid 10001 --home-dir /var/lib/oauth --create-home oauth \
+    && install -d -o 10001 -g 10001 -m 700 /var/lib/oauth-feed
 COPY --from=build /opt/venv /opt/venv
 USER 10001:10001
 WORKDIR /var/lib/oauth
+# Generated secrets (AUTH_DATA_DIR) must outlive the container: a new key-encryption key could
+# not open the stored signing keys. /var/lib/oauth-feed holds the resource server's client.
+VOLUME ["/var/lib/oauth"]
 EXPOSE 8000 8001
 CMD ["auth-server", "serve"]

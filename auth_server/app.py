@@ -71,7 +71,7 @@ HSTS = "max-age=31536000"
 def create_app(settings: Settings | None = None) -> web.Application:
     """The authorization server; storage opens when the app starts."""
     settings = settings or Settings.from_env()
-    app = service_app(METRICS, MAX_BODY_BYTES)
+    app = service_app(METRICS, MAX_BODY_BYTES, settings.trusted_proxies)
     app[SETTINGS] = settings
     app[TOKENS_ISSUED] = app[METRICS].counter(
         "oauth_tokens_issued_total", "Access tokens issued, by grant type.", ["grant_type"]

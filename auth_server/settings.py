@@ -14,10 +14,11 @@ from shared.config import (
     Reader,
     SettingError,
     check_url,
+    public_url,
     read_origins,
     service_options,
-    url_host,
 )
+from shared.proxies import NO_PROXIES, TrustedProxies, read_trusted_proxies
 
 DAY = 86_400
 
@@ -144,6 +145,7 @@ class Settings:
     log_level: str = "info"
     log_format: str = "text"
     metrics_listen: tuple[str, int] | None = None
+    trusted_proxies: TrustedProxies = NO_PROXIES
 
     @property
     def secure_cookies(self) -> bool:
@@ -180,7 +182,7 @@ class Settings:
         return cls(
             host=host,
             port=port,
-            issuer=read.url("AUTH_ISSUER", f"http://{url_host(host)}:{port or 8000}"),
+            issuer=public_url(read, "AUTH_ISSUER", "AUTH_HOST", host, port or 8000),
             database_url=read.database_url("AUTH_DATABASE_URL", "sqlite:///var/auth.db"),
             access_token_ttl=read.integer("AUTH_ACCESS_TOKEN_TTL", 900, low=1, high=DAY),
             id_token_ttl=read.integer("AUTH_ID_TOKEN_TTL", 900, low=1, high=DAY),
@@ -212,6 +214,7 @@ class Settings:
             log_level=read.log_level("AUTH"),
             log_format=read.log_format("AUTH"),
             metrics_listen=read.listen("AUTH_METRICS_LISTEN"),
+            trusted_proxies=read_trusted_proxies(read, "AUTH"),
         )
 
 

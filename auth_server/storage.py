@@ -49,6 +49,7 @@ class Storage:
     registrations: Registrations
     device_codes: DeviceCodes
     user_code_throttle: UserCodeThrottle
+    migrated: tuple[int, ...] = ()  # the schema versions this opening applied
 
 
 async def open_storage(settings: Settings) -> Storage:
@@ -56,7 +57,7 @@ async def open_storage(settings: Settings) -> Storage:
     server_secrets = ServerSecrets.load(settings)
     database = await open_database(settings.database_url)
     try:
-        await migrate(database, COMPONENT, MIGRATIONS)
+        migrated = await migrate(database, COMPONENT, MIGRATIONS)
         await _check_pepper(database, server_secrets)
     except BaseException:
         await database.close()
@@ -89,6 +90,7 @@ async def open_storage(settings: Settings) -> Storage:
             interval=settings.device_poll_interval,
         ),
         user_code_throttle=UserCodeThrottle(database),
+        migrated=tuple(migrated),
     )
 
 

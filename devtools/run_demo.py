@@ -1,6 +1,7 @@
 """`make run`: both services on the embedded default (SQLite under ./var/), two demo clients,
-a demo person, registration open for MCP clients on loopback, and a walkthrough that works
-pasted as is. Ctrl-C stops both services cleanly."""
+the resource server's own client (so that it reads the revocation feed), a demo person,
+registration open for MCP clients on loopback, and a walkthrough that works pasted as is.
+Ctrl-C stops both services cleanly."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The demo reads the revocation feed more often than the default 10 s, to show it at once.
+FEED_INTERVAL = 2
 EXTRACT_TOKEN = "python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])'"
 
 
@@ -61,7 +64,7 @@ class Demo:
             sys.exit(f"auth-server {' '.join(args[:2])} failed: {result.stderr.strip()}")
         return result.stdout
 
-    def client(self, name: str, scope: str) -> dict[str, str]:
+    def client(self, name: str, scope: str, *extra: str) -> dict[str, str]:
         """The demo client of this name with a fresh secret (secrets are shown only once)."""
         listed = json.loads(self.cli("client", "list", "--json"))
         existing = [c for c in listed if c["client_name"] == name]
@@ -71,7 +74,7 @@ class Demo:
             )
             return rotated
         created = json.loads(
-            self.cli("client", "create", "--name", name, "--scope", scope, "--json")
+            self.cli("client", "create", "--name", name, "--scope", scope, *extra, "--json")
         )
         return {k: created[k] for k in ("client_id", "client_secret")}
 
@@ -95,6 +98,16 @@ class Demo:
         saved.touch(mode=0o600)
         saved.write_text(json.dumps(["demo", password]))
         return "demo", password
+
+    def read_the_feed(self) -> None:
+        """Give the resource server its own client (it may introspect, so it may read the
+        revocation feed), through the environment: a secret never goes on a command line."""
+        own = self.client("resource-server", "read", "--introspect")
+        self.env |= {
+            "RESOURCE_CLIENT_ID": own["client_id"],
+            "RESOURCE_CLIENT_SECRET": own["client_secret"],
+            "RESOURCE_REVOCATION_POLL_INTERVAL": str(FEED_INTERVAL),
+        }
 
     def stop(self) -> None:
         """SIGTERM both (the resource server first) and wait for each to finish."""
@@ -164,6 +177,12 @@ curl -s -X PUT -H "Authorization: Bearer $RO_TOKEN" -H 'Content-Type: applicatio
   -d '{{"nickname": "nope"}}' -w ' HTTP %{{http_code}}\\n' {account}
 
 Signing in users (authorization code + PKCE) is shown in docs/authorization-code.md.
+
+Revocation reaches the resource server within seconds (it reads the issuer's revocation feed
+every {FEED_INTERVAL} s): revoke the token of step 1, and the same read is refused, 401.
+curl -s -u '{full["client_id"]}:{full["client_secret"]}' -d "token=$TOKEN" {demo.auth}/revoke
+sleep {FEED_INTERVAL + 1}
+curl -s -H "Authorization: Bearer $TOKEN" -w ' HTTP %{{http_code}}\\n' {account}
 """
 
 
@@ -183,6 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         demo.start("auth_server", f"{demo.auth}/readyz")
         full, read_only = demo.client("demo", "read write"), demo.client("demo-readonly", "read")
+        demo.read_the_feed()
         demo.start("resource_server", f"{demo.resource}/readyz")
         guide = mcp_guide(demo, *demo.person())
         print(walkthrough(demo, full, read_only) + guide + "\nPress Ctrl-C to stop.", flush=True)

@@ -8,8 +8,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from resource_server.account import Accounts
-from resource_server.appkeys import ACCOUNTS, DATABASE, METADATA, METRICS, SETTINGS
-from resource_server.endpoints.metadata import build_metadata, render
+from resource_server.appkeys import ACCOUNTS, DATABASE, METRICS, SETTINGS
 from resource_server.protection import protect
 from resource_server.routes import add_routes
 from resource_server.schema import COMPONENT, MIGRATIONS
@@ -24,12 +23,11 @@ MAX_BODY_BYTES = 64 * 1024
 def create_app(settings: Settings | None = None) -> web.Application:
     """The resource server; the database opens and the keys load when the app starts."""
     settings = settings or Settings.from_env()
-    app = service_app(METRICS, MAX_BODY_BYTES)
+    app = service_app(METRICS, MAX_BODY_BYTES, settings.trusted_proxies)
     app[SETTINGS] = settings
-    app[METADATA] = render(build_metadata(settings))
     # One cleanup context per resource, opened in this order and closed in reverse.
     app.cleanup_ctx.extend([database, account_cache, pool_metrics(METRICS, DATABASE)])
-    protect(app, settings)
+    protect(app, settings, resource=settings.identifier)
     add_routes(app, settings)
     return app
 

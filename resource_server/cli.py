@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from resource_server.app import create_app
 from resource_server.schema import COMPONENT, MIGRATIONS
 from resource_server.settings import OPTIONS, Settings
-from shared.cli import run_command, serve_options, service_parser
+from shared.cli import migration_report, run_command, serve_options, service_parser
 from shared.db import migrate, open_database
 from shared.serve import run
 
@@ -37,7 +37,7 @@ async def _migrate(settings: Settings) -> None:
         applied = await migrate(database, COMPONENT, MIGRATIONS)
     finally:
         await database.close()
-    print(f"applied migrations {applied}" if applied else "schema is up to date")
+    print(migration_report(applied))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Small JSON documents from the issuer over HTTP: status, size cap and parsing checked."""
+"""Small JSON documents from the issuer over HTTP: status, size cap and parsing checked, no
+redirect followed; and where this server reaches the issuer (its back channel)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 import aiohttp
 
 CHUNK_BYTES = 16 * 1024
+METADATA_PATH = "/.well-known/oauth-authorization-server"
 
 
 class FetchError(Exception):
@@ -24,6 +26,31 @@ class JsonDocument:
     cache_control: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class IssuerLink:
+    """The trusted issuer and the base URL this server reaches it at (RESOURCE_AUTH_SERVER_URL,
+    else the issuer itself)."""
+
+    issuer: str
+    back_channel: str
+
+    @property
+    def metadata_url(self) -> str:
+        """RFC 8414 §3: the issuer's metadata, asked through the back channel."""
+        return self.back_channel + METADATA_PATH
+
+    def reach(self, url: str) -> str:
+        """A URL the metadata names, as this server fetches it: one under the issuer's URL moves
+        to the back channel; otherwise an https issuer's documents come over https only."""
+        if self.back_channel != self.issuer and (
+            url == self.issuer or url.startswith(self.issuer + "/")
+        ):
+            return self.back_channel + url[len(self.issuer) :]
+        if self.issuer.startswith("https://") and not url.startswith("https://"):
+            raise FetchError(f"{url}: an https issuer's documents are fetched over https only")
+        return url
+
+
 async def get_json(
     session: aiohttp.ClientSession,
     url: str,
@@ -34,7 +61,9 @@ async def get_json(
 ) -> JsonDocument:
     """GET a JSON object of at most `limit` bytes; FetchError says what went wrong."""
     try:
-        async with session.get(url, headers=headers, params=params) as response:
+        async with session.get(
+            url, headers=headers, params=params, allow_redirects=False
+        ) as response:
             if response.status != 200:
                 raise FetchError(f"HTTP {response.status} from {url}")
             raw = await _read_capped(response, limit)

@@ -12,12 +12,11 @@ from collections.abc import Callable, Iterable
 import aiohttp
 import jwt
 
-from resource_server.fetch import FetchError, get_json
+from resource_server.fetch import FetchError, IssuerLink, get_json
 from resource_server.jwk import KeyId, KeySet, accept_jwks
 
 log = logging.getLogger(__name__)
 
-METADATA_PATH = "/.well-known/oauth-authorization-server"
 MAX_DOCUMENT_BYTES = 256 * 1024
 DEFAULT_MAX_AGE = 300
 MIN_MAX_AGE = 60
@@ -56,10 +55,11 @@ class JwksCache:
         algorithms: Iterable[str],
         cooldown: float,
         jwks_uri: str | None = None,
+        back_channel: str | None = None,
         clock: Callable[[], float] = time.monotonic,
         on_fetch: Callable[[bool], None] | None = None,
     ) -> None:
-        self._issuer = issuer
+        self._issuer = IssuerLink(issuer, back_channel or issuer)
         self._algorithms = tuple(algorithms)
         self._cooldown = cooldown
         self._jwks_uri = jwks_uri
@@ -172,14 +172,15 @@ class JwksCache:
 
     async def _discover(self, session: aiohttp.ClientSession) -> str:
         """RFC 8414 §3: the issuer's metadata names its `jwks_uri`."""
-        metadata = await get_json(session, self._issuer + METADATA_PATH, limit=MAX_DOCUMENT_BYTES)
-        # RFC 8414 §3.3: the metadata's issuer must be the one we asked.
-        if metadata.body.get("issuer") != self._issuer:
-            raise FetchError(f"the metadata at {self._issuer} names another issuer")
+        link = self._issuer
+        metadata = await get_json(session, link.metadata_url, limit=MAX_DOCUMENT_BYTES)
+        # RFC 8414 §3.3: the metadata's issuer must be the one we trust.
+        if metadata.body.get("issuer") != link.issuer:
+            raise FetchError(f"the metadata at {link.back_channel} names another issuer")
         jwks_uri = metadata.body.get("jwks_uri")
         if not isinstance(jwks_uri, str) or not jwks_uri.startswith(("https://", "http://")):
-            raise FetchError(f"the metadata at {self._issuer} has no usable jwks_uri")
-        return jwks_uri
+            raise FetchError(f"the metadata at {link.back_channel} has no usable jwks_uri")
+        return link.reach(jwks_uri)
 
     def _note_failure(self, problem: str) -> None:
         """Say once that the issuer is unreachable, not on every retry."""

@@ -1,33 +1,44 @@
-"""One call protects an aiohttp application with the trusted issuer's access tokens."""
+"""One call protects an aiohttp application with the trusted issuer's access tokens and serves
+its RFC 9728 metadata."""
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 from collections.abc import AsyncIterator, Callable
 
 import aiohttp
 from aiohttp import web
 
 from resource_server.appkeys import HTTP_CLIENT, METRICS, REVOCATION, VALIDATOR
+from resource_server.endpoints.metadata import metadata_handler
 from resource_server.jwks import JwksCache
 from resource_server.middleware import bearer_auth
 from resource_server.revocation import RevocationPoller, RevokedJtis
 from resource_server.settings import Settings
 from resource_server.validation import Policy, TokenValidator
 from shared.background import in_background
+from shared.config import check_url
 from shared.errors import BearerError
 from shared.metrics import Metrics
 
 HTTP_TIMEOUT = aiohttp.ClientTimeout(total=10, connect=5)
 USER_AGENT = "resource-server"
 
+log = logging.getLogger(__name__)
 
-def protect(app: web.Application, settings: Settings) -> TokenValidator:
-    """Add the bearer middleware, the HTTP client and the key refresh to `app`; with
+
+def protect(app: web.Application, settings: Settings, *, resource: str) -> TokenValidator:
+    """Add the bearer middleware, the HTTP client, the key refresh and the RFC 9728 metadata
+    of `resource` (the app's own URL, the audience its tokens must name) to `app`; with
     `METRICS` set, count refusals by reason and JWKS fetches by outcome."""
+    settings = dataclasses.replace(settings, identifier=check_url("resource", resource))
+    app.router.add_get(settings.metadata_path, metadata_handler(settings))
     on_refusal, on_fetch = _counters(app.get(METRICS))
     keys = JwksCache(
         issuer=settings.issuer,
         jwks_uri=settings.jwks_uri,
+        back_channel=settings.back_channel,
         algorithms=settings.algorithms,
         cooldown=settings.jwks_cooldown,
         on_fetch=on_fetch,
@@ -51,10 +62,21 @@ def protect(app: web.Application, settings: Settings) -> TokenValidator:
     )
     app.cleanup_ctx.append(http_client)
     app.cleanup_ctx.append(key_refresh)
+    _read_the_feed(app, settings, revoked)
+    return validator
+
+
+def _read_the_feed(app: web.Application, settings: Settings, revoked: RevokedJtis) -> None:
+    """Poll the issuer's revocation feed, or say at start-up that revocations do not reach
+    this server."""
     if settings.revocation_poll_interval:
         app[REVOCATION] = _poller(settings, revoked)
         app.cleanup_ctx.append(revocation_polling)
-    return validator
+        return
+    log.warning(
+        "the issuer's revocation feed is not read (set RESOURCE_CLIENT_ID and"
+        " RESOURCE_CLIENT_SECRET): a revoked token is accepted here until it expires"
+    )
 
 
 def _counters(
@@ -91,6 +113,7 @@ def _poller(settings: Settings, revoked: RevokedJtis) -> RevocationPoller:
         interval=settings.revocation_poll_interval,
         leeway=settings.leeway,
         revoked=revoked,
+        back_channel=settings.back_channel,
     )
 
 

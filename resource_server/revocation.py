@@ -14,11 +14,10 @@ from urllib.parse import quote_plus
 
 import aiohttp
 
-from resource_server.fetch import FetchError, get_json
+from resource_server.fetch import FetchError, IssuerLink, get_json
 
 log = logging.getLogger(__name__)
 
-METADATA_PATH = "/.well-known/oauth-authorization-server"
 FEED_FIELD = "revocation_feed_endpoint"
 MAX_PAGE_BYTES = 1024 * 1024
 # A feed that always says `more` must not keep one poll going for ever.
@@ -160,9 +159,10 @@ class RevocationPoller:
         interval: float,
         leeway: int,
         revoked: RevokedJtis,
+        back_channel: str | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._issuer = issuer
+        self._issuer = IssuerLink(issuer, back_channel or issuer)
         self._authorization = {"Authorization": basic_authorization(client_id, client_secret)}
         self.interval = interval
         self._leeway = leeway
@@ -221,13 +221,14 @@ class RevocationPoller:
 
     async def _discover(self, session: aiohttp.ClientSession) -> str:
         """The feed's URL, from the issuer's RFC 8414 metadata (our extension field)."""
-        metadata = await get_json(session, self._issuer + METADATA_PATH, limit=MAX_PAGE_BYTES)
-        if metadata.body.get("issuer") != self._issuer:
-            raise FetchError(f"the metadata at {self._issuer} names another issuer")
+        link = self._issuer
+        metadata = await get_json(session, link.metadata_url, limit=MAX_PAGE_BYTES)
+        if metadata.body.get("issuer") != link.issuer:
+            raise FetchError(f"the metadata at {link.back_channel} names another issuer")
         endpoint = metadata.body.get(FEED_FIELD)
         if not isinstance(endpoint, str) or not endpoint.startswith(("https://", "http://")):
             raise FetchError(f"the issuer's metadata names no usable {FEED_FIELD}")
-        return endpoint
+        return link.reach(endpoint)
 
     def _note_failure(self, problem: str) -> None:
         """Say once that the feed cannot be read, not on every interval."""

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from resource_server import openapi
 from resource_server.appkeys import METRICS
-from resource_server.endpoints import account, health, metadata
+from resource_server.endpoints import account, health
 from resource_server.middleware import public
 from resource_server.settings import Settings
 from shared.cors import CorsPolicy, enable_cors, everywhere
@@ -17,7 +17,6 @@ def add_routes(app: web.Application, settings: Settings) -> None:
     # SPEC "CORS": the metadata and every protected route, to browsers that send the token in
     # Authorization (or DPoP) and need to read the WWW-Authenticate challenge.
     enable_cors(app, CorsPolicy(settings.cors_origins), everywhere)
-    app.router.add_get(settings.metadata_path, metadata.metadata)
     app.router.add_get("/account", account.get_account)
     app.router.add_put("/account", account.put_account)
     app.router.add_get("/healthz", health.healthz)

@@ -12,10 +12,11 @@ from shared.config import (
     Reader,
     SettingError,
     check_url,
+    public_url,
     read_origins,
     service_options,
-    url_host,
 )
+from shared.proxies import NO_PROXIES, TrustedProxies, read_trusted_proxies
 
 DAY = 86_400
 MAX_LEEWAY = 60
@@ -25,6 +26,8 @@ SUPPORTED_ALGORITHMS = frozenset(
 )
 # RFC 9728 §3: the metadata lives at this path, followed by the identifier's own path.
 METADATA_PATH = "/.well-known/oauth-protected-resource"
+# Seconds between two reads of the revocation feed once this server has its client.
+DEFAULT_POLL_INTERVAL = 10
 
 OPTIONS: tuple[Option, ...] = (
     *service_options("RESOURCE", 8001, "resource"),
@@ -46,9 +49,15 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("RESOURCE_SCOPES", "the scopes listed in the RFC 9728 metadata", "read write"),
     Option(
+        "RESOURCE_AUTH_SERVER_URL",
+        "where this server reaches the issuer (metadata, keys, feed) when the issuer's URL is"
+        " not reachable from here, as in containers; `iss` must still be RESOURCE_ISSUER",
+        "RESOURCE_ISSUER",
+    ),
+    Option(
         "RESOURCE_REVOCATION_POLL_INTERVAL",
         "seconds between two polls of the issuer's revocation feed; 0 turns polling off",
-        "0",
+        "10 when RESOURCE_CLIENT_ID is set, else 0",
     ),
     Option(
         "RESOURCE_ACCOUNT_CACHE",
@@ -93,6 +102,13 @@ class Settings:
     log_level: str = "info"
     log_format: str = "text"
     metrics_listen: tuple[str, int] | None = None
+    trusted_proxies: TrustedProxies = NO_PROXIES
+    auth_server_url: str | None = None
+
+    @property
+    def back_channel(self) -> str:
+        """The base URL the issuer is reached at: RESOURCE_AUTH_SERVER_URL, else the issuer."""
+        return self.auth_server_url or self.issuer
 
     @property
     def metadata_path(self) -> str:
@@ -113,13 +129,13 @@ class Settings:
         read = Reader(os.environ if environ is None else environ, flags or {})
         host = read.host("RESOURCE_HOST", "127.0.0.1")
         port = read.integer("RESOURCE_PORT", 8001, low=0, high=65535)
-        jwks_uri = read.raw("RESOURCE_JWKS_URI")
+        client_id = read.raw("RESOURCE_CLIENT_ID")
         settings = cls(
             host=host,
             port=port,
-            identifier=read.url("RESOURCE_IDENTIFIER", f"http://{url_host(host)}:{port or 8001}"),
+            identifier=public_url(read, "RESOURCE_IDENTIFIER", "RESOURCE_HOST", host, port or 8001),
             issuer=read.url("RESOURCE_ISSUER", "http://127.0.0.1:8000"),
-            jwks_uri=None if jwks_uri is None else check_url("RESOURCE_JWKS_URI", jwks_uri.strip()),
+            jwks_uri=_optional_url(read, "RESOURCE_JWKS_URI"),
             database_url=read.database_url("RESOURCE_DATABASE_URL", "sqlite:///var/resource.db"),
             # The issuer lists a revocation EXPIRY_MARGIN (60 s) past its token's `exp`: a
             # larger leeway would accept a revoked token once the feed stops listing it.
@@ -128,18 +144,28 @@ class Settings:
             jwks_cooldown=read.integer("RESOURCE_JWKS_COOLDOWN", 30, low=1, high=DAY),
             scopes=read.scopes("RESOURCE_SCOPES", "read write"),
             revocation_poll_interval=read.integer(
-                "RESOURCE_REVOCATION_POLL_INTERVAL", 0, low=0, high=3600
+                "RESOURCE_REVOCATION_POLL_INTERVAL",
+                DEFAULT_POLL_INTERVAL if client_id else 0,
+                low=0,
+                high=3600,
             ),
             account_cache=read.choice("RESOURCE_ACCOUNT_CACHE", "on", ("on", "off")) == "on",
-            client_id=read.raw("RESOURCE_CLIENT_ID"),
+            client_id=client_id,
             client_secret=read.raw("RESOURCE_CLIENT_SECRET"),
             cors_origins=read_origins(read, "RESOURCE_CORS_ORIGINS"),
             log_level=read.log_level("RESOURCE"),
             log_format=read.log_format("RESOURCE"),
             metrics_listen=read.listen("RESOURCE_METRICS_LISTEN"),
+            trusted_proxies=read_trusted_proxies(read, "RESOURCE"),
+            auth_server_url=_optional_url(read, "RESOURCE_AUTH_SERVER_URL"),
         )
         _check_revocation(settings)
         return settings
+
+
+def _optional_url(read: Reader, name: str) -> str | None:
+    value = read.raw(name)
+    return None if value is None else check_url(name, value.strip())
 
 
 def _algorithms(read: Reader) -> tuple[str, ...]:

@@ -1,19 +1,22 @@
 """The command line every service shares: `serve` and `migrate`, each setting as a flag, and
-one `error: ...` line on stderr (exit status 2 for a bad setting) instead of a traceback."""
+one `error: ...` line on stderr instead of a traceback: exit status 2 for a bad setting or any
+other failure to start, 1 for a command that could not do what it was asked."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from importlib import metadata
 from typing import Protocol, TypeVar
 
 from shared.config import Option, SettingError, add_flags
-from shared.db import StorageUnavailable, redact_url
+from shared.failures import describe
 from shared.logging import configure_logging
 from shared.serve import ServeOptions, fail
 
 MAX_WORKERS = 64
+DISTRIBUTION = "oauth-token-service"
 
 
 class ServiceSettings(Protocol):
@@ -53,6 +56,7 @@ def service_parser(prog: str, description: str, options: tuple[Option, ...]) -> 
     settings = argparse.ArgumentParser(add_help=False)
     add_flags(settings, options)
     parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--version", action="version", version=f"{prog} {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve_cmd = commands.add_parser("serve", parents=[settings], help="run the server")
     serve_cmd.add_argument(
@@ -60,6 +64,13 @@ def service_parser(prog: str, description: str, options: tuple[Option, ...]) -> 
     )
     commands.add_parser("migrate", parents=[settings], help="create or upgrade the schema")
     return ServiceParser(parser, commands, settings)
+
+
+def _version() -> str:
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        return "(not installed)"
 
 
 def run_command(
@@ -81,14 +92,15 @@ def run_command(
     configure_logging(level, settings.log_format)
     try:
         return dispatch(args, settings)
-    except SettingError as exc:
-        return fail(str(exc), 2)
-    except StorageUnavailable as exc:
-        return fail(f"cannot use the database {redact_url(settings.database_url)}: {exc}")
     except CommandFailed as exc:
         return fail(str(exc))
-    except OSError as exc:
-        return fail(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}")
+    except Exception as exc:  # a start-up failure: one line, status 2, no traceback
+        return fail(describe(exc, settings), 2)
+
+
+def migration_report(applied: list[int]) -> str:
+    """What `migrate` did, in one line."""
+    return f"applied migrations {applied}" if applied else "schema is up to date"
 
 
 def serve_options(name: str, settings: ServiceSettings, workers: int) -> ServeOptions:

@@ -53,7 +53,28 @@ def service_options(prefix: str, port: int, database: str) -> tuple[Option, ...]
         ),
         Option(f"{prefix}_LOG_LEVEL", "debug, info, warning or error", "info"),
         Option(f"{prefix}_LOG_FORMAT", "text (for people) or json (one object per line)", "text"),
+        Option(
+            f"{prefix}_TRUSTED_PROXIES",
+            "addresses or CIDR blocks whose X-Forwarded-For/-Proto and Forwarded headers are"
+            " believed, comma-separated",
+            None,
+        ),
     )
+
+
+WILDCARD_HOSTS = ("0.0.0.0", "::", "[::]", "*")  # noqa: S104 - recognised, not bound
+
+
+def public_url(read: Reader, name: str, host_name: str, host: str, port: int) -> str:
+    """A URL setting whose default is built from the listen address: required when that
+    address is a wildcard, which no client can reach the service at."""
+    if host in WILDCARD_HOSTS and read.raw(name) is None:
+        raise SettingError(
+            name,
+            f"required when {host_name} is the wildcard address {host}: set it to the URL"
+            " clients reach this service at",
+        )
+    return read.url(name, f"http://{url_host(host)}:{port}")
 
 
 def is_scope_token(value: str) -> bool:
@@ -65,6 +86,8 @@ def add_flags(parser: argparse.ArgumentParser, options: tuple[Option, ...]) -> N
     """Give the parser one flag per setting; values land under the variable's name."""
     group = parser.add_argument_group("settings (each also read from its environment variable)")
     for option in options:
+        if option.secret:
+            continue  # a flag's value shows in `ps`: secrets come from the environment or X_FILE
         default = "unset" if option.default is None else option.default
         group.add_argument(
             option.flag,

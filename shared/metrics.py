@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -184,3 +185,26 @@ def route_metrics(app: web.Application, handler: Handler, listen: tuple[str, int
     own = web.Application()
     own.router.add_get("/metrics", handler)
     app[METRICS_SITE] = MetricsSite(listen[0], listen[1], own)
+
+
+def workers_metrics_dir() -> tuple[str, bool]:
+    """Where the workers' metrics live: the operator's PROMETHEUS_MULTIPROC_DIR, emptied of a
+    previous run, or a fresh private directory (removed at exit)."""
+    configured = os.environ.get(MULTIPROC_ENV)
+    if configured:
+        os.makedirs(configured, exist_ok=True)
+        for name in os.listdir(configured):
+            if name.endswith(".db"):
+                os.remove(os.path.join(configured, name))
+        return configured, False
+    made = tempfile.mkdtemp(prefix="metrics-")
+    # Set before the workers start: prometheus-client picks its mode when first imported.
+    os.environ[MULTIPROC_ENV] = made
+    return made, True
+
+
+def mark_worker_dead(pid: int) -> None:
+    """Drop a dead worker's live gauges from the shared metrics."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]

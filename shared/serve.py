@@ -11,7 +11,6 @@ import os
 import shutil
 import signal
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -23,9 +22,10 @@ from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 
 from shared.errors import InvalidRequest, ServerError
+from shared.failures import describe
 from shared.http import error_response
 from shared.logging import ACCESS_LOGGER, AccessLogger, configure_logging
-from shared.metrics import METRICS_SITE
+from shared.metrics import METRICS_SITE, mark_worker_dead, workers_metrics_dir
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,6 @@ MAX_FIELD_SIZE = 64 * 1024
 KEEPALIVE_TIMEOUT = 15.0
 # A worker that dies this soon after it started is failing to start, not crashing.
 START_GRACE_SECONDS = 10.0
-MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 @dataclass
@@ -203,18 +202,20 @@ async def start_metrics(app: web.Application, *, reuse_port: bool = False) -> Ru
     return runner
 
 
-def _worker(factory: AppFactory, settings: Any, options: ServeOptions) -> None:
-    """One worker process: its own event loop, database pool and key cache."""
+def _worker(factory: AppFactory, settings: Any, options: ServeOptions, failures: Any) -> None:
+    """One worker process: its own event loop, database pool and key cache. Why it could not
+    start goes to the supervisor, which says it once for all workers."""
     configure_logging(options.log_level, options.log_format)
     try:
         _run_loop(_serve_with(factory(settings), options))
-    except OSError as exc:
-        sys.exit(fail(f"{options.name} worker {os.getpid()}: {exc}"))
+    except Exception as exc:
+        failures.put(describe(exc, settings))
+        sys.exit(2)
 
 
 def _supervise(factory: AppFactory, settings: Any, options: ServeOptions) -> int:
     """Start the workers, restart one that crashes, forward SIGTERM/SIGINT to all of them."""
-    metrics_dir, made_dir = _metrics_dir()
+    metrics_dir, made_dir = workers_metrics_dir()
     context = multiprocessing.get_context("spawn")
     stopping = False
 
@@ -225,8 +226,12 @@ def _supervise(factory: AppFactory, settings: Any, options: ServeOptions) -> int
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
 
+    failures = context.SimpleQueue()
+
     def start() -> tuple[BaseProcess, float]:
-        process = context.Process(target=_worker, args=(factory, settings, options), daemon=False)
+        process = context.Process(
+            target=_worker, args=(factory, settings, options, failures), daemon=False
+        )
         process.start()
         return process, time.monotonic()
 
@@ -239,10 +244,12 @@ def _supervise(factory: AppFactory, settings: Any, options: ServeOptions) -> int
             for index, (process, started) in enumerate(workers):
                 if process.is_alive() or stopping:
                     continue
-                _mark_dead(process)
+                if process.pid is not None:
+                    mark_worker_dead(process.pid)
                 if time.monotonic() - started < START_GRACE_SECONDS:
-                    log.error("%s: a worker failed to start; stopping", options.name)
-                    stopping, status = True, 1
+                    reason = None if failures.empty() else failures.get()
+                    stopping = True
+                    status = fail(reason or f"a worker failed to start ({process.exitcode})", 2)
                     break
                 log.warning(
                     "%s: worker %s exited (%s); restarting",
@@ -256,30 +263,6 @@ def _supervise(factory: AppFactory, settings: Any, options: ServeOptions) -> int
         if made_dir:
             shutil.rmtree(metrics_dir, ignore_errors=True)
     return status
-
-
-def _metrics_dir() -> tuple[str, bool]:
-    """Where the workers' metrics live: the operator's PROMETHEUS_MULTIPROC_DIR, emptied of a
-    previous run, or a fresh private directory (removed at exit)."""
-    configured = os.environ.get(MULTIPROC_ENV)
-    if configured:
-        os.makedirs(configured, exist_ok=True)
-        for name in os.listdir(configured):
-            if name.endswith(".db"):
-                os.remove(os.path.join(configured, name))
-        return configured, False
-    made = tempfile.mkdtemp(prefix="metrics-")
-    # Set before the workers start: prometheus-client picks its mode when first imported.
-    os.environ[MULTIPROC_ENV] = made
-    return made, True
-
-
-def _mark_dead(process: BaseProcess) -> None:
-    """Drop a dead worker's live gauges from the shared metrics."""
-    from prometheus_client import multiprocess
-
-    if process.pid is not None:
-        multiprocess.mark_process_dead(process.pid)  # type: ignore[no-untyped-call]
 
 
 def _stop_all(processes: list[BaseProcess]) -> None:

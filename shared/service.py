@@ -1,5 +1,6 @@
-"""What every service's application starts with: the request-id, metrics and error-rendering
-middlewares, a body limit, readiness, and the database pool's metrics."""
+"""What every service's application starts with: the trusted proxies' view of the client, the
+request-id, metrics and error-rendering middlewares, a body limit, readiness, and the database
+pool's metrics."""
 
 from __future__ import annotations
 
@@ -10,20 +11,26 @@ from aiohttp import web
 from shared.db import Database
 from shared.http import error_middleware
 from shared.metrics import Metrics, metrics_middleware, pool_sampler
+from shared.proxies import TrustedProxies, forwarded_middleware
 from shared.request_context import request_id_middleware
 from shared.serve import LIFECYCLE, Lifecycle
 
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 
 
-def service_app(metrics_key: web.AppKey[Metrics], max_body_bytes: int) -> web.Application:
-    """A new application with the middlewares every service runs, in their order, its
+def service_app(
+    metrics_key: web.AppKey[Metrics],
+    max_body_bytes: int,
+    trusted_proxies: TrustedProxies | None = None,
+) -> web.Application:
+    """A new application with the middlewares every service runs, in their order (the
+    trusted proxies' view of the client first, so that everything after sees it), its
     metrics under `metrics_key`, and readiness."""
     metrics = Metrics()
-    app = web.Application(
-        middlewares=[request_id_middleware, metrics_middleware(metrics), error_middleware],
-        client_max_size=max_body_bytes,
-    )
+    middlewares = [request_id_middleware, metrics_middleware(metrics), error_middleware]
+    if trusted_proxies:
+        middlewares.insert(0, forwarded_middleware(trusted_proxies))
+    app = web.Application(middlewares=middlewares, client_max_size=max_body_bytes)
     app[metrics_key] = metrics
     app[LIFECYCLE] = Lifecycle()
     return app

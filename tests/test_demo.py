@@ -76,6 +76,29 @@ def assert_open_to_mcp_clients(printed: str, auth_port: int) -> None:
     assert metadata["client_id_metadata_document_supported"] is True
 
 
+def printed_revocation(text: str, printed: str) -> str:
+    """Step 1 (the token), then the printed lines that revoke it and read again."""
+    after = text[text.index("Revocation reaches") : text.index("Press Ctrl-C")]
+    (token_line,) = [line for line in printed.splitlines() if line.startswith("TOKEN=")]
+    steps = [line for line in after.splitlines() if line.startswith(("curl", "sleep"))]
+    return "\n".join([token_line, *steps])
+
+
+def run_revocation(script: str) -> None:
+    """The revoked token is refused within the demo's feed interval."""
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    refused = result.stdout.strip().splitlines()[-1]
+    assert refused.endswith("HTTP 401"), result.stdout
+    assert json.loads(refused.removesuffix(" HTTP 401"))["error"] == "invalid_token"
+
+
 def listening(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
@@ -93,6 +116,7 @@ def test_the_printed_and_documented_walkthrough_works_pasted_as_is(tmp_path: Pat
         assert commands(documented) == commands(printed)  # so running one runs both
         run_walkthrough(documented)
         assert_open_to_mcp_clients(text, auth_port)
+        run_revocation(printed_revocation(text, printed))
     finally:
         demo.send_signal(signal.SIGINT)
         status = demo.wait(timeout=60)

@@ -14,10 +14,10 @@ import pytest
 import yaml
 
 from auth_server.cli.main import build_parser as auth_parser
-from auth_server.endpoints.metadata import JWKS_PATH
 from auth_server.settings import OPTIONS as AUTH_OPTIONS
 from resource_server.cli import build_parser as resource_parser
 from resource_server.settings import OPTIONS as RESOURCE_OPTIONS
+from tests import deployment
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = {
@@ -38,7 +38,13 @@ def pyproject() -> dict[str, Any]:
 
 
 def test_the_stack_has_the_database_both_services_and_a_proxy(compose: dict[str, Any]) -> None:
-    assert set(compose["services"]) == {"postgres", "auth-server", "resource-server", "proxy"}
+    assert set(compose["services"]) == {
+        "postgres",
+        "auth-server",
+        "feed-client",  # once: the resource server's own client at the issuer
+        "resource-server",
+        "proxy",
+    }
 
 
 def test_both_services_run_the_one_image(compose: dict[str, Any]) -> None:
@@ -51,12 +57,16 @@ def test_both_services_run_the_one_image(compose: dict[str, Any]) -> None:
 def test_commands_are_the_real_command_lines(
     compose: dict[str, Any], pyproject: dict[str, Any], service: str
 ) -> None:
-    command = compose["services"][service]["command"]
+    written = compose["services"][service]["command"]
+    variable = f"{SERVICES[service][0]}WORKERS"
+    assert "${" + variable + ":-" in written[-1]  # the operator sets the processes
+    command = deployment.command(service, {variable: "3"})
     assert command[0] == service
     assert command[0] in pyproject["project"]["scripts"]
     arguments = SERVICES[service][2]().parse_args(command[1:])
     assert arguments.command == "serve"
-    assert arguments.workers >= 1
+    assert arguments.workers == 3
+    assert SERVICES[service][2]().parse_args(deployment.command(service)[1:]).workers >= 1
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -89,21 +99,26 @@ def test_secrets_named_in_the_environment_are_mounted(
     definition = compose["services"][service]
     files = [v for k, v in definition["environment"].items() if k.endswith("_FILE")]
     assert files
+    mounts = [volume.split(":")[1] for volume in definition.get("volumes", [])]
     for path in files:
-        name = path.removeprefix("/run/secrets/")
-        assert name in definition["secrets"]
-        assert name in compose["secrets"]
+        if path.startswith("/run/secrets/"):
+            name = path.removeprefix("/run/secrets/")
+            assert name in definition["secrets"]
+            assert name in compose["secrets"]
+        else:
+            assert any(path.startswith(mount + "/") for mount in mounts), path
 
 
 def test_the_resource_server_fetches_keys_from_the_auth_service(compose: dict[str, Any]) -> None:
     environment = compose["services"]["resource-server"]["environment"]
     auth_environment = compose["services"]["auth-server"]["environment"]
-    jwks = urlsplit(environment["RESOURCE_JWKS_URI"])
-    assert (jwks.hostname, str(jwks.port), jwks.path) == (
+    back_channel = urlsplit(environment["RESOURCE_AUTH_SERVER_URL"])
+    assert (back_channel.hostname, str(back_channel.port), back_channel.path) == (
         "auth-server",
         auth_environment["AUTH_PORT"],
-        JWKS_PATH,
+        "",
     )
+    assert "RESOURCE_JWKS_URI" not in environment  # keys, metadata and feed: one back channel
     assert environment["RESOURCE_ISSUER"] == auth_environment["AUTH_ISSUER"]
     assert environment["RESOURCE_IDENTIFIER"] == auth_environment["AUTH_DEFAULT_AUDIENCE"]
 

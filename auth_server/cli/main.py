@@ -18,11 +18,16 @@ from auth_server.clients.registry import SECRET_BASIC, SECRET_POST
 from auth_server.offboarding import delete_client, disable_user
 from auth_server.settings import OPTIONS, Settings
 from auth_server.signin.users import UserPolicyError
-from auth_server.signing.keyring import KeyUnavailable
 from auth_server.signing.server_secrets import warn_if_key_beside_database
-from auth_server.storage import SecretMismatch, Storage, open_storage
+from auth_server.storage import Storage, open_storage
 from shared.audit import audit
-from shared.cli import CommandFailed, run_command, serve_options, service_parser
+from shared.cli import (
+    CommandFailed,
+    migration_report,
+    run_command,
+    serve_options,
+    service_parser,
+)
 from shared.db import Conflict
 from shared.serve import run
 
@@ -100,10 +105,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
         warn_if_key_beside_database(settings)
         return run(create_app, settings, serve_options("auth-server", settings, args.workers))
-    try:
-        return asyncio.run(_with_storage(settings, args, _COMMANDS[_command_name(args)]))
-    except (KeyUnavailable, SecretMismatch) as exc:
-        raise CommandFailed(str(exc)) from None
+    # A key-encryption key or pepper that does not fit the database stops it at start-up.
+    return asyncio.run(_with_storage(settings, args, _COMMANDS[_command_name(args)]))
 
 
 def _command_name(args: argparse.Namespace) -> str:
@@ -124,7 +127,7 @@ def _print_json(value: Any) -> None:
 
 
 async def _migrate(args: argparse.Namespace, settings: Settings, storage: Storage) -> int:
-    print("schema is up to date")
+    print(migration_report(list(storage.migrated)))
     return 0
 
 

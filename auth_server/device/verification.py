@@ -119,7 +119,7 @@ class DeviceVerification:
             message=message,
             username=username,
         )
-        self.csrf.remember(response, browser)
+        self.csrf.remember(request, response, browser)
         return response
 
     async def _sign_in(
@@ -178,7 +178,7 @@ class DeviceVerification:
             user_code=entered.shown,
             csrf_token=self.csrf.token(browser, "device-consent", entered.query),
         )
-        self.csrf.remember(response, browser)
+        self.csrf.remember(request, response, browser)
         return response
 
     async def _decide(

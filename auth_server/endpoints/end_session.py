@@ -54,7 +54,7 @@ def _confirmation_page(request: web.Request) -> web.Response:
         action=END_SESSION_PATH,
         csrf_token=csrf.token(browser, _PURPOSE, ""),
     )
-    csrf.remember(response, browser)
+    csrf.remember(request, response, browser)
     return response
 
 

@@ -118,7 +118,7 @@ class AuthorizationFlow:
             message=message,
             username=username,
         )
-        self.csrf.remember(response, browser)
+        self.csrf.remember(request, response, browser)
         return response
 
     async def _sign_in(
@@ -150,7 +150,7 @@ class AuthorizationFlow:
             cookie,
             httponly=True,
             samesite="Lax",
-            secure=self.secure_cookies,
+            secure=self.secure_cookies or request.scheme == "https",
             path="/",
             max_age=self.sessions.ttl,
         )
@@ -186,7 +186,7 @@ class AuthorizationFlow:
             redirect_host=shown_host(auth.destination.redirect_uri),
             csrf_token=self.csrf.token(browser, "consent", request.query_string),
         )
-        self.csrf.remember(response, browser)
+        self.csrf.remember(request, response, browser)
         return response
 
     async def _decide(

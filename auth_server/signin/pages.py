@@ -81,9 +81,12 @@ class Csrf:
             value = secrets.token_urlsafe(32)
         return value
 
-    def remember(self, response: web.StreamResponse, browser: str) -> None:
+    def remember(self, request: web.Request, response: web.StreamResponse, browser: str) -> None:
+        """Set the browser cookie; `Secure` for an https issuer or a request that came by https
+        (its scheme as a trusted proxy tells it)."""
+        secure = self._secure or request.scheme == "https"
         response.set_cookie(
-            self._cookie, browser, httponly=True, samesite="Lax", secure=self._secure, path="/"
+            self._cookie, browser, httponly=True, samesite="Lax", secure=secure, path="/"
         )
 
     def token(self, browser: str, purpose: str, query: str) -> str:

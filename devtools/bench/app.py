@@ -86,7 +86,7 @@ def create_app(settings: BenchSettings) -> web.Application:
         guard = ResourceSettings(
             identifier=settings.audience, issuer=settings.issuer, jwks_uri=settings.jwks_uri
         )
-        app[VALIDATOR] = protect(app, guard)
+        app[VALIDATOR] = protect(app, guard, resource=settings.audience)
         app.router.add_get("/protected", protected)
         app.router.add_get("/naive", naive)
     app.router.add_get("/hello", hello)

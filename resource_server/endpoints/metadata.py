@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
-from resource_server.appkeys import METADATA
 from resource_server.middleware import public
 from resource_server.settings import Settings
 
@@ -26,11 +26,16 @@ def render(document: dict[str, Any]) -> bytes:
     return json.dumps(document, separators=(",", ":")).encode()
 
 
-@public
-async def metadata(request: web.Request) -> web.Response:
-    """GET /.well-known/oauth-protected-resource"""
-    return web.Response(
-        body=request.app[METADATA],
-        content_type="application/json",
-        headers={"Cache-Control": "public, max-age=300"},
-    )
+def metadata_handler(settings: Settings) -> Handler:
+    """GET /.well-known/oauth-protected-resource[/path]: this resource's own document."""
+    body = render(build_metadata(settings))
+
+    @public
+    async def metadata(request: web.Request) -> web.Response:
+        return web.Response(
+            body=body,
+            content_type="application/json",
+            headers={"Cache-Control": "public, max-age=300"},
+        )
+
+    return metadata

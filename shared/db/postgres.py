@@ -108,8 +108,12 @@ class PostgresDatabase(Database):
             return connection
 
         pool = ConnectionPool(connect, min_size=min_size, max_size=max_size)
-        with _mapped():
-            await asyncio.wait_for(pool.start(), timeout=command_timeout)
+        try:
+            with _mapped():
+                await asyncio.wait_for(pool.start(), timeout=command_timeout)
+        except asyncpg.PostgresError as exc:
+            # Refused at connection (no such database or role, a wrong password): unusable.
+            raise StorageUnavailable(f"postgresql: {exc}") from exc
         return cls(pool, connect)
 
     @asynccontextmanager

@@ -176,7 +176,7 @@ def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
         "AUTH_DATA_DIR": str(tmp_path),
     }
     result = run(env, "serve", "--port", str(free_port()), check=False)
-    assert result.returncode == 1
+    assert result.returncode == 2
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1
     assert "Traceback" not in result.stderr

@@ -37,11 +37,11 @@ def test_a_bad_setting_exits_2_with_one_line(
     assert err.startswith(f"error: {setting}: ")
 
 
-def test_an_unreachable_database_exits_1_with_one_line(
+def test_an_unreachable_database_exits_2_with_one_line(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     url = f"postgresql://postgres:hunter2@127.0.0.1:{unused_port()}/none"
-    assert main(["migrate", "--database-url", url]) == 1
+    assert main(["migrate", "--database-url", url]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert err.startswith("error: cannot use the database")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from typing import Any
@@ -9,12 +10,14 @@ from typing import Any
 import pytest
 from aiohttp import web
 from pytest_aiohttp import AiohttpClient
+from yarl import URL
 
+from resource_server import Settings, protect
 from tests.documentation import page
 from tests.resource_server.conftest import RSClient, bearer, challenge, until
 from tests.resource_server.issuer import AUDIENCE, TestIssuer
 
-AppFactory = Callable[[], web.Application]
+AppFactory = Callable[[str], web.Application]
 
 
 def documented_example() -> AppFactory:
@@ -33,8 +36,7 @@ async def example(
     aiohttp_client: AiohttpClient, issuer: TestIssuer, monkeypatch: pytest.MonkeyPatch
 ) -> RSClient:
     monkeypatch.setenv("RESOURCE_ISSUER", issuer.issuer)
-    monkeypatch.setenv("RESOURCE_IDENTIFIER", AUDIENCE)
-    client = await aiohttp_client(documented_example()())
+    client = await aiohttp_client(documented_example()(AUDIENCE))
     await until(lambda: issuer.jwks_fetches > 0)
     return client
 
@@ -65,3 +67,19 @@ async def test_the_example_refuses_what_the_spec_refuses(
 
 async def test_public_routes_of_the_example_need_no_token(example: RSClient) -> None:
     assert (await example.get("/ping")).status == 200
+
+
+async def test_the_challenge_points_at_the_example_s_own_metadata(example: RSClient) -> None:
+    refused = await example.get("/hello")
+    url = URL(challenge(refused)["resource_metadata"])
+    assert url.with_path("/") == URL(AUDIENCE).with_path("/")
+    document = await example.get(url.path)
+    assert document.status == 200
+    metadata = await document.json()
+    assert metadata["resource"] == AUDIENCE
+    assert metadata["authorization_servers"] == [os.environ["RESOURCE_ISSUER"]]
+
+
+def test_protect_names_no_resource_of_its_own() -> None:
+    with pytest.raises(TypeError):
+        protect(web.Application(), Settings())  # type: ignore[call-arg]
