@@ -13,7 +13,7 @@ from urllib.parse import quote_plus
 
 import aiohttp
 
-from resource_server.fetch import FetchError, get_json
+from shared.fetch import FetchError, get_json
 
 log = logging.getLogger(__name__)
 
