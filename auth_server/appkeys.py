@@ -5,6 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 from prometheus_client import Counter
 
+from auth_server.clients.jtis import UsedJtis
+from auth_server.clients.key_source import ClientKeys
 from auth_server.clients.registrations import Registrations
 from auth_server.clients.registry import ClientRepository
 from auth_server.clients.throttle import ClientAuthThrottle
@@ -15,6 +17,7 @@ from auth_server.signin.users import UserRepository
 from auth_server.signing.keyring import KeyRing
 from auth_server.signing.server_secrets import ServerSecrets
 from auth_server.storage import Storage
+from auth_server.tokens.dpop import DpopBinding
 from auth_server.tokens.lookup import TokenLookup
 from auth_server.tokens.refresh import RefreshTokens
 from auth_server.tokens.revocations import RevokedAccessTokens
@@ -38,3 +41,6 @@ REGISTRATIONS = web.AppKey("registrations", Registrations)
 METRICS = web.AppKey("metrics", Metrics)
 TOKENS_ISSUED = web.AppKey("tokens_issued", Counter)
 CLIENT_THROTTLE = web.AppKey("client_throttle", ClientAuthThrottle)
+CLIENT_KEYS = web.AppKey("client_keys", ClientKeys)
+USED_JTIS = web.AppKey("used_jtis", UsedJtis)
+DPOP = web.AppKey("dpop", DpopBinding)

@@ -28,6 +28,8 @@ _STATEMENTS = (  # (statement, how long past $1 = now - delay a row is kept)
     ("DELETE FROM revoked_access_tokens WHERE exp < $1", EXPIRY_MARGIN),
     # An expired token needs no deny-listing when its grant ends, so no record either.
     ("DELETE FROM grant_access_tokens WHERE exp < $1", 0),
+    # A proof or assertion past its exp is refused for its age; its jti need not be kept.
+    ("DELETE FROM used_jtis WHERE exp < $1", 0),
 )
 
 

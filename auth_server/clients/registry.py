@@ -23,7 +23,8 @@ GRANT_TYPES = (CLIENT_CREDENTIALS, AUTHORIZATION_CODE, REFRESH_TOKEN, DEVICE_COD
 SECRET_BASIC = "client_secret_basic"
 SECRET_POST = "client_secret_post"
 NONE = "none"
-AUTH_METHODS = (SECRET_BASIC, SECRET_POST, NONE)
+PRIVATE_KEY_JWT = "private_key_jwt"
+AUTH_METHODS = (SECRET_BASIC, SECRET_POST, NONE, PRIVATE_KEY_JWT)
 
 
 _ID_ALPHABET = string.ascii_letters + string.digits
@@ -57,11 +58,19 @@ class Client:
     introspect: bool
     created_at: int
     updated_at: int
+    dpop_bound: bool = False
+    jwks: str | None = None
+    jwks_uri: str | None = None
 
     @property
     def is_public(self) -> bool:
-        """RFC 6749 §2.1: a client that cannot keep a secret."""
-        return self.secret_digest is None
+        """RFC 6749 §2.1: a client that can keep neither a secret nor a private key."""
+        return self.secret_digest is None and not self.uses_keys
+
+    @property
+    def uses_keys(self) -> bool:
+        """RFC 7523 §2.2: the client authenticates with a JWT signed by one of its keys."""
+        return self.token_endpoint_auth_method == PRIVATE_KEY_JWT
 
     def allowed_audiences(self, default_audience: str) -> tuple[str, ...]:
         """The `aud` values this client may ask for; the server default when none registered."""
@@ -79,6 +88,9 @@ class Client:
             "redirect_uris": list(self.redirect_uris),
             "audiences": list(self.audiences),
             "introspect": self.introspect,
+            "dpop_bound_access_tokens": self.dpop_bound,
+            **({"jwks_uri": self.jwks_uri} if self.jwks_uri else {}),
+            **({"jwks": json.loads(self.jwks)} if self.jwks else {}),
             "created_at": self.created_at,
             "updated_at": self.updated_at,
         }
@@ -97,6 +109,9 @@ class Client:
             introspect=bool(row["introspect"]),
             created_at=int(row["created_at"]),
             updated_at=int(row["updated_at"]),
+            dpop_bound=bool(row["dpop_bound"]),
+            jwks=row["jwks"],
+            jwks_uri=row["jwks_uri"],
         )
 
 
@@ -112,11 +127,14 @@ class NewClient:
     public: bool = False
     introspect: bool = False
     token_endpoint_auth_method: str | None = None
+    dpop_bound: bool = False
+    jwks: str | None = None
+    jwks_uri: str | None = None
 
 
 _COLUMNS = (
     "client_id, client_name, secret_digest, token_endpoint_auth_method, grant_types, scope,"
-    " redirect_uris, audiences, introspect, created_at, updated_at"
+    " redirect_uris, audiences, introspect, created_at, updated_at, dpop_bound, jwks, jwks_uri"
 )
 
 
@@ -131,7 +149,8 @@ class ClientRepository:
 
     async def create(self, new: NewClient, tx: Executor | None = None) -> tuple[Client, str | None]:
         """Store a client; return it with its secret in clear (shown once, never stored)."""
-        secret = None if new.public else new_client_secret()
+        keys = new.token_endpoint_auth_method == PRIVATE_KEY_JWT
+        secret = None if new.public or keys else new_client_secret()
         now = int(time.time())
         method = new.token_endpoint_auth_method or (NONE if new.public else SECRET_BASIC)
         client = Client(
@@ -146,10 +165,13 @@ class ClientRepository:
             introspect=new.introspect,
             created_at=now,
             updated_at=now,
+            dpop_bound=new.dpop_bound,
+            jwks=new.jwks,
+            jwks_uri=new.jwks_uri,
         )
         await (tx or self._db).execute(
             f"INSERT INTO clients ({_COLUMNS})"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
             *_values(client),
         )
         return client, secret
@@ -187,7 +209,8 @@ class ClientRepository:
         audiences and introspection right stay. None if there is no such client."""
         row = await self._db.fetchrow(
             "UPDATE clients SET client_name = $2, token_endpoint_auth_method = $3,"
-            " grant_types = $4, scope = $5, redirect_uris = $6, updated_at = $7"
+            " grant_types = $4, scope = $5, redirect_uris = $6, updated_at = $7,"
+            " dpop_bound = $8, jwks = $9, jwks_uri = $10"
             f" WHERE client_id = $1 RETURNING {_COLUMNS}",
             client_id,
             new.client_name,
@@ -196,6 +219,9 @@ class ClientRepository:
             format_scope(new.scope),
             json.dumps(list(new.redirect_uris)),
             int(time.time()),
+            new.dpop_bound,
+            new.jwks,
+            new.jwks_uri,
         )
         self._changed(client_id)
         return None if row is None else Client.from_row(row)
@@ -232,4 +258,7 @@ def _values(client: Client) -> tuple[Any, ...]:
         client.introspect,
         client.created_at,
         client.updated_at,
+        client.dpop_bound,
+        client.jwks,
+        client.jwks_uri,
     )

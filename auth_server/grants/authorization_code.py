@@ -86,6 +86,8 @@ class AuthorizationCodeGrant:
                         scope=grant.scope,
                         audience=grant.audience,
                         auth_time=grant.auth_time,
+                        # RFC 9449 §5: a public client's refresh tokens are bound to its key.
+                        jkt=request.jkt if client.is_public else None,
                     )
                     await self._codes.bind_family(tx, code, family_id)
                     grant_key = family_id
@@ -107,6 +109,7 @@ class AuthorizationCodeGrant:
             extra_claims={"auth_time": grant.auth_time},
             jti=jti,
             now=now,
+            jkt=request.jkt,
         )
         return token.response(refresh_token=refresh_token) if refresh_token else token.response()
 

@@ -15,10 +15,20 @@ from auth_server.tokens.issuer import AccessTokenIssuer, new_jti
 from auth_server.tokens.refresh import Family, RefreshTokens
 from auth_server.tokens.revocations import RevokedAccessTokens
 from shared.db import Database
-from shared.errors import InvalidGrant
+from shared.errors import InvalidDpopProof, InvalidGrant
 from shared.http import single
 
 log = logging.getLogger(__name__)
+
+
+def check_binding(bound: str | None, presented: str | None) -> None:
+    """RFC 9449 §5: a refresh token bound to a key needs a proof by that key."""
+    if bound is None:
+        return
+    if presented is None:
+        raise InvalidDpopProof("this refresh token is DPoP-bound: send a proof by its key")
+    if presented != bound:
+        raise InvalidGrant("the refresh token is bound to another DPoP key")
 
 
 class RefreshTokenGrant:
@@ -54,6 +64,7 @@ class RefreshTokenGrant:
                     raise InvalidGrant("the refresh token was issued to another client")
                 if family.revoked or spent.expired:
                     raise InvalidGrant("the refresh token has expired or was revoked")
+                check_binding(family.jkt, request.jkt)
                 user = await self._users.get(family.user_id, tx)
                 if user is None or user.disabled:
                     raise InvalidGrant("the user of this refresh token is disabled")
@@ -80,6 +91,7 @@ class RefreshTokenGrant:
             extra_claims={"auth_time": family.auth_time},
             jti=jti,
             now=now,
+            jkt=request.jkt,
         )
         return token.response(refresh_token=refresh_token)
 

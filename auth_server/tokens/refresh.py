@@ -24,6 +24,8 @@ class Family:
     audience: tuple[str, ...]
     auth_time: int
     revoked: bool
+    jkt: str | None = None
+    """RFC 9449 §5: the DPoP key a public client's refresh tokens are bound to."""
 
     @classmethod
     def from_row(cls, row: Row) -> Family:
@@ -35,6 +37,7 @@ class Family:
             audience=tuple(json.loads(row["audience"])),
             auth_time=int(row["auth_time"]),
             revoked=row["revoked_at"] is not None,
+            jkt=row["jkt"],
         )
 
 
@@ -67,7 +70,7 @@ class RefreshTokenState:
         return self.expires_at > now
 
 
-_FAMILY_COLUMNS = "family_id, client_id, user_id, scope, audience, auth_time, revoked_at"
+_FAMILY_COLUMNS = "family_id, client_id, user_id, scope, audience, auth_time, revoked_at, jkt"
 
 
 class RefreshTokens:
@@ -87,18 +90,20 @@ class RefreshTokens:
         scope: tuple[str, ...],
         audience: tuple[str, ...],
         auth_time: int,
+        jkt: str | None = None,
     ) -> tuple[str, str]:
         """A new family with its first token; return (family_id, refresh_token)."""
         family_id = secrets.token_urlsafe(16)
         await tx.execute(
             f"INSERT INTO token_families ({_FAMILY_COLUMNS}, created_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, NULL, $7)",
+            " VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8)",
             family_id,
             client_id,
             user_id,
             format_scope(scope),
             json.dumps(list(audience)),
             auth_time,
+            jkt,
             int(time.time()),
         )
         return family_id, await self.add_token(tx, family_id)
@@ -156,7 +161,7 @@ class RefreshTokens:
         """The token and its family, whatever their state; None if unknown."""
         row = await self._db.fetchrow(
             "SELECT f.family_id, f.client_id, f.user_id, f.scope, f.audience, f.auth_time,"
-            " f.revoked_at, r.created_at, r.expires_at, r.used_at, u.disabled"
+            " f.revoked_at, f.jkt, r.created_at, r.expires_at, r.used_at, u.disabled"
             " FROM refresh_tokens r JOIN token_families f ON f.family_id = r.family_id"
             " JOIN users u ON u.user_id = f.user_id WHERE r.token_digest = $1",
             self._secrets.digest(token),
