@@ -63,6 +63,12 @@ def _client_parsers(parser: argparse.ArgumentParser, settings: argparse.Argument
     create.add_argument("--audience", action="append", default=[], dest="audiences")
     create.add_argument("--public", action="store_true", help="no secret (native or browser app)")
     create.add_argument("--introspect", action="store_true", help="may introspect any token")
+    keys = create.add_mutually_exclusive_group()
+    keys.add_argument("--jwks-uri", help="private_key_jwt: where the client publishes its keys")
+    keys.add_argument("--jwks", metavar="FILE", help="private_key_jwt: the client's JWKS file")
+    create.add_argument(
+        "--dpop-bound", action="store_true", help="must use DPoP-bound tokens (RFC 9449)"
+    )
     create.add_argument("--json", action="store_true")
     listing = sub.add_parser("list", parents=[settings], help="list clients")
     listing.add_argument("--json", action="store_true")
@@ -115,6 +121,17 @@ async def _migrate(args: argparse.Namespace, settings: Settings, storage: Storag
     return 0
 
 
+def _read_jwks(path: str | None) -> Any:
+    """The JSON of a `--jwks FILE` (checked by the client policy)."""
+    if path is None:
+        return None
+    try:
+        with open(path, encoding="utf-8") as file:
+            return json.load(file)
+    except (OSError, ValueError) as exc:
+        raise CommandError(f"--jwks {path}: {exc}") from None
+
+
 async def _client_create(args: argparse.Namespace, settings: Settings, storage: Storage) -> int:
     try:
         request = new_client(
@@ -126,6 +143,9 @@ async def _client_create(args: argparse.Namespace, settings: Settings, storage: 
             public=args.public,
             introspect=args.introspect,
             server_scopes=settings.scopes,
+            dpop_bound=args.dpop_bound,
+            jwks=_read_jwks(args.jwks),
+            jwks_uri=args.jwks_uri,
         )
     except ClientPolicyError as exc:
         raise CommandError(str(exc)) from None
