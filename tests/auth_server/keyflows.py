@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 import jwt
-from aiohttp import encode_basic_auth
+from aiohttp import encode_basic_auth, web
 from multidict import CIMultiDict
 
 from tests.auth_server.conftest import ISSUER, AuthClient, Registered
@@ -55,5 +55,17 @@ def jwks(key: ProofKey, kid: str = "k1") -> dict[str, Any]:
     return {"keys": [{**key.jwk, "kid": kid, "use": "sig"}]}
 
 
-def assertion_form(token: str, **form: str) -> dict[str, str]:
-    return {"client_assertion_type": JWT_BEARER, "client_assertion": token, **form}
+def assertion_form(signed: str, **form: str) -> dict[str, str]:
+    return {"client_assertion_type": JWT_BEARER, "client_assertion": signed, **form}
+
+
+class PublishedKeys:
+    """A client's JWKS served at its `jwks_uri`, counting fetches."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.document = document
+        self.fetches = 0
+
+    async def serve(self, request: web.Request) -> web.Response:
+        self.fetches += 1
+        return web.json_response(self.document)
