@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: venv chromium run test lint typecheck unit lock compose-secrets clean wrk bench fuzz
+.PHONY: venv chromium node run test lint typecheck unit lock compose-secrets clean wrk bench fuzz
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -35,7 +35,11 @@ chromium:
 		$$sudo apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium >/dev/null; }
 
-unit: venv chromium
+# The real JavaScript clients the tests drive (oauth4webapi), pinned by the lock file.
+node:
+	npm ci --prefix tests/node --no-audit --no-fund
+
+unit: venv chromium node
 	$(BIN)/pytest -q -n 2
 
 test: lint typecheck unit
