@@ -81,7 +81,7 @@ class DpopPolicy:
             proof = proof_header(request.headers)
             if proof is None:
                 raise InvalidDpopProof("the DPoP scheme needs a DPoP proof header")
-            uri = self.origin + request.path
+            uri = self.origin + request.rel_url.raw_path
             return self.verifier.verify(proof, method=request.method, uri=uri, access_token=token)
         except UseDpopNonce as exc:
             refusal = ProofNonceNeeded(exc.description)

@@ -23,6 +23,10 @@ REQUIRED_MEMBERS = {
 }
 CURVES = {"ES256": "P-256", "ES384": "P-384", "ES512": "P-521", "EdDSA": "Ed25519"}
 MIN_RSA_BITS = 2048
+_VALUES = {
+    ord(c): i
+    for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+}
 
 
 def b64url(data: bytes) -> str:
@@ -36,6 +40,17 @@ def canonical_b64url(text: str) -> bool:
         return b64url(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))) == text
     except (ValueError, TypeError):
         return False
+
+
+def canonical_length_and_tail(text: bytes) -> bool:
+    """RFC 4648 §3.5, for a part a strict decoder reads anyway: a length base64url can have and
+    a last character whose unused bits are zero (checked in O(1), not by re-encoding)."""
+    rest = len(text) % 4
+    if rest == 0:
+        return True
+    last = _VALUES.get(text[-1])
+    # 2 leftover characters carry 4 unused bits, 3 carry 2; 1 is never a valid length.
+    return rest != 1 and last is not None and last & (0b1111 if rest == 2 else 0b11) == 0
 
 
 def thumbprint(jwk: dict[str, Any]) -> str:

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import jwt
 from multidict import CIMultiDictProxy
 
-from shared.dpop.keys import b64url, canonical_b64url, public_key, thumbprint
+from shared.dpop.keys import b64url, canonical_length_and_tail, public_key, thumbprint
 from shared.dpop.nonces import NonceSource
 from shared.errors import InvalidDpopProof, InvalidToken, UseDpopNonce
 from shared.jws import decode_part, json_object, split_compact, verify_signature
@@ -97,7 +97,7 @@ class ProofVerifier:
         try:
             header_part, payload_part, signature_part = split_compact(raw)
             for part in (header_part, payload_part, signature_part):
-                if not canonical_b64url(part.decode("ascii")):
+                if not canonical_length_and_tail(part):
                     raise InvalidDpopProof("the proof is not canonical base64url")
             key, jkt = self._key(header_part)
             claims = json_object(payload_part)
@@ -144,8 +144,7 @@ class ProofVerifier:
             raise InvalidDpopProof("the proof has no usable jti")
         if claims.get("htm") != method:
             raise InvalidDpopProof("the proof's htm is not this request's method")
-        htu = claims.get("htu")
-        if not isinstance(htu, str) or normalize_uri(htu) != normalize_uri(uri):
+        if not _same_uri(claims.get("htu"), uri):
             raise InvalidDpopProof("the proof's htu is not this request's URI")
         iat = claims.get("iat")
         now = time.time()
@@ -165,6 +164,15 @@ class ProofVerifier:
         nonce = claims.get("nonce")
         if not isinstance(nonce, str) or not self.nonces.valid(nonce):
             raise UseDpopNonce(self.nonces.current())
+
+
+def _same_uri(htu: Any, uri: str) -> bool:
+    """RFC 9449 §4.3 step 9: `htu` is the request's URI, both normalised (the same text
+    needs no normalising); a URI that cannot be normalised matches nothing."""
+    if not isinstance(htu, str):
+        return False
+    expected = normalize_uri(uri)
+    return expected is not None and (htu == uri or normalize_uri(htu) == expected)
 
 
 def _ascii(proof: str) -> bytes:

@@ -11,6 +11,7 @@ import os
 import secrets
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestServer, unused_port
@@ -85,7 +86,7 @@ async def test_oauth4webapi_uses_private_key_jwt_and_dpop(
     assert 'error="invalid_token"' in result["bearer_challenge"]
 
 
-async def _run_node(node: str, **env: str) -> dict[str, object]:
+async def _run_node(node: str, **env: str) -> dict[str, Any]:
     process = await asyncio.create_subprocess_exec(
         node,
         str(NODE_DIR / "clients.mjs"),
@@ -97,5 +98,5 @@ async def _run_node(node: str, **env: str) -> dict[str, object]:
     async with asyncio.timeout(30):
         out, err = await process.communicate()
     assert process.returncode == 0, err.decode()
-    result: dict[str, object] = json.loads(out)
+    result: dict[str, Any] = json.loads(out)
     return result
