@@ -2,10 +2,24 @@
 
 Owns the registry (`registry`: stored clients and their hashed secrets), its in-memory cache
 (`cache`), the registration rules shared by the CLI and RFC 7591 (`policy`, `metadata`),
-dynamically registered clients and their registration access tokens (`registrations`), and the
-throttle on failed client authentication (`throttle`).
+dynamically registered clients and their registration access tokens (`registrations`), the
+throttle on failed client authentication (`throttle`), and key-based client authentication
+(RFC 7523 §2.2): a client's public keys (`keys`), where they come from (`key_source`: its
+`jwks` or fetched `jwks_uri`), the assertion rules (`assertions`), and the single-use `jti`s of
+assertions and DPoP proofs (`jtis`).
 
 May import: `auth_server.settings`, `auth_server.scopes`, `auth_server.signing`, `shared`.
 """
 
-__all__ = ["cache", "metadata", "policy", "registrations", "registry", "throttle"]
+__all__ = [
+    "assertions",
+    "cache",
+    "jtis",
+    "key_source",
+    "keys",
+    "metadata",
+    "policy",
+    "registrations",
+    "registry",
+    "throttle",
+]
