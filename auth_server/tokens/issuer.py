@@ -136,6 +136,7 @@ class AccessTokenClaims:
     aud: str | list[str]
     exp: int
     iat: int
+    jkt: str | None = None
 
     @classmethod
     def from_claims(cls, claims: dict[str, Any]) -> AccessTokenClaims | None:
@@ -159,7 +160,14 @@ class AccessTokenClaims:
             aud=aud,
             exp=claims["exp"],
             iat=claims["iat"],
+            jkt=_bound_key(claims.get("cnf")),
         )
+
+
+def _bound_key(cnf: Any) -> str | None:
+    """RFC 9449 §6.1: the `cnf.jkt` of a DPoP-bound token."""
+    jkt = cnf.get("jkt") if isinstance(cnf, dict) else None
+    return jkt if isinstance(jkt, str) else None
 
 
 def read_access_token(token: str, keyring: KeyRing, issuer: str) -> AccessTokenClaims | None:

@@ -19,6 +19,7 @@ from tests.auth_server.conftest import (
 )
 from tests.auth_server.flows import INITIAL_TOKEN, register, sign_in_and_approve, verify
 from tests.auth_server.keyflows import dpop_token, proof_for_token
+from tests.auth_server.lifecycle import introspect
 from tests.dpop_proofs import ProofKey
 
 pytestmark = pytest.mark.usefixtures("database_kind")
@@ -35,6 +36,8 @@ async def test_a_proof_binds_the_access_token_to_its_key(
     assert (status, body["token_type"]) == (200, "DPoP"), body
     assert headers["Cache-Control"] == "no-store"
     assert (await verify(auth_client, body["access_token"]))["cnf"] == {"jkt": key.jkt}
+    described = await introspect(auth_client, registered_client, body["access_token"])
+    assert described["cnf"] == {"jkt": key.jkt}  # RFC 9449 §6.2
     status, _, plain = await dpop_token(auth_client, CC, registered_client)
     assert (status, plain["token_type"]) == (200, "Bearer")
     assert "cnf" not in await verify(auth_client, plain["access_token"])
