@@ -67,7 +67,7 @@ def token_response() -> Schema:
         "required": ["access_token", "token_type", "expires_in", "scope"],
         "properties": {
             "access_token": {"type": "string", "description": "An RFC 9068 JWT."},
-            "token_type": {"const": "Bearer"},
+            "token_type": {"enum": ["Bearer", "DPoP"]},  # RFC 9449 §5: DPoP with a proof
             "expires_in": {"type": "integer", "minimum": 1},
             "scope": {"type": "string"},
             "refresh_token": {"type": "string"},
@@ -84,6 +84,8 @@ def token_path() -> Schema:
         "unsupported_grant_type",
         "invalid_scope",
         "invalid_target",
+        "invalid_dpop_proof",
+        "use_dpop_nonce",
     )
     not_allowed = error_response(
         "A method other than POST (RFC 6749 §3.2).",
