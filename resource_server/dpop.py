@@ -91,6 +91,21 @@ class DpopPolicy:
             raise ProofRefused(exc.description) from None
 
 
+def check_binding(
+    policy: DpopPolicy | None, request: web.Request, scheme: str, token: str, access: AccessToken
+) -> None:
+    """The token's binding under `policy`; without one, a bound token is refused."""
+    if policy is not None:
+        policy.check(request, scheme, token, access)
+    elif "cnf" in access.claims:
+        raise InvalidToken("this token is DPoP-bound and this resource does not take DPoP")
+
+
+def challenged(exc: BearerError, scheme: str, policy: DpopPolicy | None) -> BearerError:
+    """The refusal with the challenge its scheme calls for (RFC 9449 §7.1)."""
+    return exc if policy is None else policy.challenge(exc, scheme)
+
+
 def _bound_key(claims: Any) -> str | None:
     """RFC 9449 §6.1: `cnf.jkt`, the thumbprint the token is bound to."""
     cnf = claims.get("cnf")

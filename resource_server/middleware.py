@@ -9,13 +9,12 @@ from typing import TypeVar
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
-from resource_server.dpop import DpopPolicy
+from resource_server.dpop import DpopPolicy, challenged, check_binding
 from resource_server.validation import MAX_TOKEN_CHARS, AccessToken, TokenValidator
 from shared.bearer import access_token as presented_token
 from shared.errors import (
     BearerError,
     InsufficientScope,
-    InvalidToken,
     OAuthError,
 )
 from shared.http import error_response
@@ -59,9 +58,7 @@ def bearer_auth(
     def refuse(exc: BearerError, scheme: str) -> web.Response:
         if on_refusal is not None:
             on_refusal(exc)
-        if dpop is not None:
-            exc = dpop.challenge(exc, scheme)
-        return error_response(exc.with_challenge(**challenge))
+        return error_response(challenged(exc, scheme, dpop).with_challenge(**challenge))
 
     @web.middleware
     async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -76,10 +73,7 @@ def bearer_auth(
             access = validator.check(token)
             if access is None:
                 access = await validator.verify(token)
-            if dpop is not None:
-                dpop.check(request, scheme, token, access)
-            elif "cnf" in access.claims:
-                raise InvalidToken("this token is DPoP-bound and this resource does not take DPoP")
+            check_binding(dpop, request, scheme, token, access)
         except BearerError as exc:
             return refuse(exc, scheme)
         except OAuthError as exc:
