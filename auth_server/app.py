@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import aiohttp
 from aiohttp import web
 
 from auth_server.appkeys import (
     AUTHORIZATION_FLOW,
     CLIENT_DOCUMENTS,
+    CLIENT_KEYS,
     CLIENT_THROTTLE,
     CLIENTS,
     DATABASE,
     DEVICE_CODES,
     DEVICE_VERIFICATION,
+    DPOP,
     GRANTS,
     ID_TOKEN_KEYS,
     KEYRING,
@@ -29,16 +32,19 @@ from auth_server.appkeys import (
     STORAGE,
     TOKEN_LOOKUP,
     TOKENS_ISSUED,
+    USED_JTIS,
     USERINFO,
     USERS,
 )
 from auth_server.clients.cache import client_caching
 from auth_server.clients.documents.fetch import DocumentFetcher
 from auth_server.clients.documents.store import DocumentClients
+from auth_server.clients.jtis import UsedJtis
+from auth_server.clients.key_source import ClientKeys
 from auth_server.clients.open_registration import RegistrationThrottle
 from auth_server.clients.throttle import ClientAuthThrottle
 from auth_server.device.verification import DeviceVerification
-from auth_server.endpoints.metadata import build_metadata, render
+from auth_server.endpoints.metadata import TOKEN_PATH, build_metadata, render
 from auth_server.grants import Grant
 from auth_server.grants.authorization_code import AuthorizationCodeGrant
 from auth_server.grants.client_credentials import ClientCredentialsGrant
@@ -58,14 +64,17 @@ from auth_server.signing.rotation import KeyMaintenance
 from auth_server.signing.schedule import RotationPolicy
 from auth_server.signing.store import ID_TOKEN, KeyRepository
 from auth_server.storage import Storage, open_storage
+from auth_server.tokens.dpop import DpopBinding
 from auth_server.tokens.issuer import AccessTokenIssuer
 from auth_server.tokens.lookup import TokenLookup
 from shared.background import in_background
+from shared.dpop import NonceSource, ProofVerifier
 from shared.service import pool_metrics, service_app
 
 MAX_BODY_BYTES = 64 * 1024
 # RFC 6797: browsers that once reached an https issuer never try it over http again (a year).
 HSTS = "max-age=31536000"
+CLIENT_KEYS_TIMEOUT = aiohttp.ClientTimeout(total=5, connect=3)
 
 
 def create_app(settings: Settings | None = None) -> web.Application:
@@ -79,10 +88,12 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[KEYRING] = KeyRing()
     if settings.secure_cookies:
         app.on_response_prepare.append(strict_transport_security)
+    app[CLIENT_KEYS] = ClientKeys()
     # One cleanup context per resource, opened in this order and closed in reverse.
     app.cleanup_ctx.extend(
         [
             database,
+            key_proofs,
             signing_keys,
             client_cache,
             client_documents,
@@ -132,6 +143,21 @@ async def database(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         await opened.database.close()
+
+
+async def key_proofs(app: web.Application) -> AsyncIterator[None]:
+    """What checks keys that clients prove: DPoP proofs and client assertions, their `jti`s
+    single use in the database, and the HTTP client that fetches clients' `jwks_uri`."""
+    settings, used = app[SETTINGS], UsedJtis(app[DATABASE])
+    nonces = None
+    if settings.dpop_nonce:  # one key for every worker and replica: derived from the pepper
+        nonces = NonceSource(app[SERVER_SECRETS].digest("dpop-nonce").encode())
+    app[USED_JTIS] = used
+    app[DPOP] = DpopBinding(settings.issuer + TOKEN_PATH, used, ProofVerifier(nonces=nonces))
+    async with aiohttp.ClientSession(timeout=CLIENT_KEYS_TIMEOUT) as session:
+        app[CLIENT_KEYS].session = session
+        yield
+        app[CLIENT_KEYS].session = None
 
 
 async def signing_keys(app: web.Application) -> AsyncIterator[None]:

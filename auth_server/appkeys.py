@@ -6,6 +6,8 @@ from aiohttp import web
 from prometheus_client import Counter
 
 from auth_server.clients.documents.store import DocumentClients
+from auth_server.clients.jtis import UsedJtis
+from auth_server.clients.key_source import ClientKeys
 from auth_server.clients.open_registration import RegistrationThrottle
 from auth_server.clients.registrations import Registrations
 from auth_server.clients.registry import ClientRepository
@@ -21,6 +23,7 @@ from auth_server.signin.users import UserRepository
 from auth_server.signing.keyring import KeyRing
 from auth_server.signing.server_secrets import ServerSecrets
 from auth_server.storage import Storage
+from auth_server.tokens.dpop import DpopBinding
 from auth_server.tokens.lookup import TokenLookup
 from auth_server.tokens.refresh import RefreshTokens
 from auth_server.tokens.revocations import RevokedAccessTokens
@@ -51,3 +54,6 @@ USERINFO = web.AppKey("userinfo", UserInfo)
 OPENID_CONFIGURATION = web.AppKey("openid_configuration", bytes)
 REGISTRATION_THROTTLE = web.AppKey("registration_throttle", RegistrationThrottle)
 CLIENT_DOCUMENTS = web.AppKey("client_documents", DocumentClients)
+CLIENT_KEYS = web.AppKey("client_keys", ClientKeys)
+USED_JTIS = web.AppKey("used_jtis", UsedJtis)
+DPOP = web.AppKey("dpop", DpopBinding)

@@ -270,5 +270,21 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        15,
+        "DPoP (RFC 9449) and private_key_jwt (RFC 7523): single-use jtis, client keys, bound"
+        " refresh tokens",
+        (
+            # One row per DPoP proof or client assertion accepted, until it could no longer be
+            # accepted anyway: the primary key refuses a second use on every worker and replica.
+            "CREATE TABLE used_jtis (jti_key TEXT PRIMARY KEY, exp BIGINT NOT NULL)",
+            "CREATE INDEX used_jtis_exp ON used_jtis (exp)",
+            "ALTER TABLE clients ADD COLUMN dpop_bound BOOLEAN NOT NULL DEFAULT FALSE",
+            "ALTER TABLE clients ADD COLUMN jwks TEXT",
+            "ALTER TABLE clients ADD COLUMN jwks_uri TEXT",
+            # RFC 9449 §5: a public client's refresh tokens are bound to its DPoP key.
+            "ALTER TABLE token_families ADD COLUMN jkt TEXT",
+        ),
+    ),
     *DEVICE_MIGRATIONS,
 )

@@ -32,6 +32,8 @@ _STATEMENTS = (  # (statement, how long past $1 = now - delay a row is kept)
     ("DELETE FROM revoked_access_tokens WHERE exp < $1", EXPIRY_MARGIN),
     # A token resource servers refuse anyway needs no deny-listing when its grant ends.
     ("DELETE FROM grant_access_tokens WHERE exp < $1", EXPIRY_MARGIN),
+    # A proof or assertion past its exp is refused for its age; its jti need not be kept.
+    ("DELETE FROM used_jtis WHERE exp < $1", 0),
 )
 
 

@@ -56,6 +56,11 @@ OPTIONS: tuple[Option, ...] = (
         "2592000",
     ),
     Option("AUTH_SIGNING_ALG", "algorithm of new signing keys: RS256, PS256 or ES256", "RS256"),
+    Option(
+        "AUTH_DPOP_NONCE",
+        "`on`: the token endpoint asks for server nonces in DPoP proofs (RFC 9449 §8)",
+        "off",
+    ),
     Option("AUTH_DATA_DIR", "directory for generated secrets when none are configured", "var"),
     Option(
         "AUTH_KEY_ENCRYPTION_KEY",
@@ -131,6 +136,7 @@ class Settings:
     key_publish_delay: int | None = None
     key_rotation_interval: int = 30 * DAY
     signing_alg: str = "RS256"
+    dpop_nonce: bool = False
     data_dir: Path = Path("var")
     key_encryption_key: str | None = field(default=None, repr=False)
     secret_pepper: str | None = field(default=None, repr=False)
@@ -199,6 +205,7 @@ class Settings:
             key_publish_delay=publish_delay,
             key_rotation_interval=_rotation_interval(read, publish_delay),
             signing_alg=_signing_alg(read),
+            dpop_nonce=read.choice("AUTH_DPOP_NONCE", "off", ("off", "on")) == "on",
             data_dir=Path(read.text("AUTH_DATA_DIR", "var")),
             key_encryption_key=read.raw("AUTH_KEY_ENCRYPTION_KEY"),
             secret_pepper=read.raw("AUTH_SECRET_PEPPER"),

@@ -5,38 +5,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import re
 import time
 from collections.abc import Callable, Iterable
 
 import aiohttp
 import jwt
 
-from resource_server.fetch import FetchError, IssuerLink, get_json
 from resource_server.jwk import KeyId, KeySet, accept_jwks
+from shared.fetch import DEFAULT_MAX_AGE, FetchError, IssuerLink, get_json, refresh_interval
 
 log = logging.getLogger(__name__)
 
 MAX_DOCUMENT_BYTES = 256 * 1024
-DEFAULT_MAX_AGE = 300
-MIN_MAX_AGE = 60
-MAX_MAX_AGE = 86_400
 RETRY_FIRST = 0.2
 RETRY_MAX = 30.0
-_MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
-
-
-def refresh_interval(cache_control: str | None) -> int:
-    """Seconds until the next scheduled fetch: the JWKS's max-age (RFC 9111 §5.2.2.1),
-    clamped so that a bad header neither hammers the issuer nor pins old keys for long."""
-    if not cache_control:
-        return DEFAULT_MAX_AGE
-    directives = cache_control.lower()
-    if "no-store" in directives or "no-cache" in directives:
-        return MIN_MAX_AGE
-    match = _MAX_AGE.search(cache_control)
-    seconds = int(match.group(1)) if match else DEFAULT_MAX_AGE
-    return max(MIN_MAX_AGE, min(MAX_MAX_AGE, seconds))
 
 
 def backoff(attempt: int) -> float:

@@ -9,8 +9,9 @@ from typing import TypeVar
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
+from resource_server.dpop import DpopPolicy, challenged, check_binding
 from resource_server.validation import MAX_TOKEN_CHARS, AccessToken, TokenValidator
-from shared.bearer import bearer_token
+from shared.bearer import access_token as presented_token
 from shared.errors import (
     BearerError,
     InsufficientScope,
@@ -45,28 +46,36 @@ def bearer_auth(
     realm: str,
     resource_metadata: str,
     on_refusal: Callable[[BearerError], None] | None = None,
+    dpop: DpopPolicy | None = None,
 ) -> Middleware:
     """A middleware that admits a request to a non-public route only with a valid token;
-    `on_refusal` hears of every refusal (for metrics)."""
+    `on_refusal` hears of every refusal (for metrics); with `dpop`, DPoP-bound tokens are
+    accepted with their proofs (RFC 9449 §7) and never as bearer tokens."""
     # RFC 6750 §3 and RFC 9728 §5.1: every challenge names the realm and the metadata URL.
     challenge = {"realm": realm, "resource_metadata": resource_metadata}
+    schemes = ("bearer",) if dpop is None else ("bearer", "dpop")
+
+    def refuse(exc: BearerError, scheme: str) -> web.Response:
+        if on_refusal is not None:
+            on_refusal(exc)
+        return error_response(challenged(exc, scheme, dpop).with_challenge(**challenge))
 
     @web.middleware
     async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
         match = request.match_info
         if match.http_exception is not None or getattr(match.handler, _PUBLIC, False):
             return await handler(request)
+        scheme = "bearer"
         try:
-            token = bearer_token(request, max_chars=MAX_TOKEN_CHARS)
+            scheme, token = presented_token(request, max_chars=MAX_TOKEN_CHARS, schemes=schemes)
             # A token seen before never waits; a new one waits for the end of this turn of the
             # loop, where the signatures that arrived in it are verified together.
             access = validator.check(token)
             if access is None:
                 access = await validator.verify(token)
+            check_binding(dpop, request, scheme, token, access)
         except BearerError as exc:
-            if on_refusal is not None:
-                on_refusal(exc)
-            return error_response(exc.with_challenge(**challenge))
+            return refuse(exc, scheme)
         except OAuthError as exc:
             return error_response(exc)
         request[ACCESS_TOKEN] = access
@@ -74,9 +83,7 @@ def bearer_auth(
         try:
             return await handler(request)
         except BearerError as exc:
-            if on_refusal is not None:
-                on_refusal(exc)
-            return error_response(exc.with_challenge(**challenge))
+            return refuse(exc, scheme)
 
     return authenticate
 

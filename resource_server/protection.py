@@ -11,6 +11,7 @@ import aiohttp
 from aiohttp import web
 
 from resource_server.appkeys import HTTP_CLIENT, METRICS, REVOCATION, VALIDATOR
+from resource_server.dpop import DpopPolicy
 from resource_server.endpoints.metadata import metadata_handler
 from resource_server.jwks import JwksCache
 from resource_server.middleware import bearer_auth
@@ -58,6 +59,7 @@ def protect(app: web.Application, settings: Settings, *, resource: str) -> Token
             realm=settings.identifier,
             resource_metadata=settings.metadata_url,
             on_refusal=on_refusal,
+            dpop=DpopPolicy.for_identifier(settings.identifier, settings.dpop, settings.leeway),
         )
     )
     app.cleanup_ctx.append(http_client)

@@ -14,7 +14,7 @@ from urllib.parse import quote_plus
 
 import aiohttp
 
-from resource_server.fetch import FetchError, IssuerLink, get_json
+from shared.fetch import FetchError, IssuerLink, get_json
 
 log = logging.getLogger(__name__)
 

@@ -65,6 +65,11 @@ OPTIONS: tuple[Option, ...] = (
         " every GET reads the database",
         "on",
     ),
+    Option(
+        "RESOURCE_DPOP",
+        "`allowed` (Bearer and DPoP tokens) or `required` (DPoP-bound tokens only, RFC 9449)",
+        "allowed",
+    ),
     Option("RESOURCE_CLIENT_ID", "this server's client at the issuer, to read the feed", None),
     Option("RESOURCE_CLIENT_SECRET", "that client's secret", None, secret=True),
     Option(
@@ -96,6 +101,7 @@ class Settings:
     scopes: tuple[str, ...] = ("read", "write")
     revocation_poll_interval: float = 0.0
     account_cache: bool = True
+    dpop: str = "allowed"
     client_id: str | None = None
     client_secret: str | None = field(default=None, repr=False)
     cors_origins: tuple[str, ...] = ("*",)
@@ -150,6 +156,7 @@ class Settings:
                 high=3600,
             ),
             account_cache=read.choice("RESOURCE_ACCOUNT_CACHE", "on", ("on", "off")) == "on",
+            dpop=read.choice("RESOURCE_DPOP", "allowed", ("allowed", "required")),
             client_id=client_id,
             client_secret=read.raw("RESOURCE_CLIENT_SECRET"),
             cors_origins=read_origins(read, "RESOURCE_CORS_ORIGINS"),

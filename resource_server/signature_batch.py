@@ -15,7 +15,7 @@ import asyncio
 
 import jwt
 
-from resource_server.jws import verify_signature
+from shared.jws import verify_signature
 
 _Pending = tuple[jwt.PyJWK, bytes, bytes, "asyncio.Future[bool]"]
 

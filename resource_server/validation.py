@@ -10,11 +10,11 @@ from typing import Any, NamedTuple
 
 from resource_server.jwk import KeyId
 from resource_server.jwks import JwksCache
-from resource_server.jws import decode_part, json_object, split_compact
 from resource_server.revocation import VoidedSubjects
 from resource_server.signature_batch import SignatureBatch
 from resource_server.token_cache import DEFAULT_SIZE, TokenCache
 from shared.errors import InvalidToken, TemporarilyUnavailable
+from shared.jws import decode_part, json_object, split_compact
 
 MAX_TOKEN_CHARS = 8 * 1024
 # RFC 9068 §4: `typ` is at+jwt; media types compare case-insensitively (RFC 6838 §4.2).

@@ -19,6 +19,14 @@ _B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 def bearer_token(request: web.Request, *, max_chars: int) -> str:
     """The token of `Authorization: Bearer`, the only method accepted; errors carry no
     challenge parameters (the caller adds its realm)."""
+    return access_token(request, max_chars=max_chars)[1]
+
+
+def access_token(
+    request: web.Request, *, max_chars: int, schemes: tuple[str, ...] = ("bearer",)
+) -> tuple[str, str]:
+    """The scheme (in lower case) and token of the Authorization header, whose scheme must
+    be one of `schemes`: `bearer`, and `dpop` (RFC 9449 §7.1, the same token68 syntax)."""
     if request.query_string and "access_token" in request.query:
         # RFC 6750 §2.3 is not offered (a URL ends up in logs), and §2 allows one method only.
         raise BearerInvalidRequest("send the token in the Authorization header only")
@@ -28,13 +36,15 @@ def bearer_token(request: web.Request, *, max_chars: int) -> str:
     if len(values) > 1:
         raise BearerInvalidRequest("more than one Authorization header")
     scheme, _, token = values[0].partition(" ")
-    if scheme.lower() != "bearer":
-        raise BearerInvalidRequest("the Authorization scheme must be Bearer")
+    scheme = scheme.lower()
+    if scheme not in schemes:
+        named = " or ".join(s.capitalize() if s == "bearer" else s.upper() for s in schemes)
+        raise BearerInvalidRequest(f"the Authorization scheme must be {named}")
     if " " in token or "," in token or not token:
         token = _one_credential(token)
     if len(token) > max_chars:
         raise InvalidToken("the token is too large")
-    return token
+    return scheme, token
 
 
 def _one_credential(credentials: str) -> str:

@@ -149,6 +149,25 @@ class ExpiredToken(OAuthError):
     error = "expired_token"
 
 
+class InvalidDpopProof(OAuthError):
+    """RFC 9449 §5: the DPoP proof is missing, malformed or does not fit the request (400)."""
+
+    error = "invalid_dpop_proof"
+
+
+class UseDpopNonce(OAuthError):
+    """RFC 9449 §8: the server asks for a proof carrying the nonce it sends in `DPoP-Nonce`."""
+
+    error = "use_dpop_nonce"
+
+    def __init__(self, nonce: str, description: str | None = None) -> None:
+        super().__init__(description or "send a DPoP proof with the server's nonce")
+        self.nonce = nonce
+
+    def headers(self) -> dict[str, str]:
+        return {"DPoP-Nonce": self.nonce}
+
+
 class ServerError(OAuthError):
     """Anything unexpected; details go to the log, never to the client."""
 
@@ -193,10 +212,18 @@ class BearerError(OAuthError):
     def __init__(self, description: str | None = None) -> None:
         super().__init__(description)
         self.challenge: dict[str, str] = {}
+        self.scheme = "Bearer"
+        self.extra_headers: dict[str, str] = {}
 
     def with_challenge(self, **params: str) -> BearerError:
         """Add challenge parameters (realm, resource_metadata) known where it is rendered."""
         self.challenge = {**params, **self.challenge}
+        return self
+
+    def with_scheme(self, scheme: str, **params: str) -> BearerError:
+        """Challenge with another scheme (RFC 9449 §7.1: `DPoP`, with its `algs`)."""
+        self.scheme = scheme
+        self.challenge = {**self.challenge, **params}
         return self
 
     def challenge_params(self) -> dict[str, str]:
@@ -210,7 +237,7 @@ class BearerError(OAuthError):
     def headers(self) -> dict[str, str]:
         params = self.challenge_params()
         rendered = ", ".join(f'{k}="{_quote(v)}"' for k, v in params.items())
-        return {"WWW-Authenticate": f"Bearer {rendered}".rstrip()}
+        return {"WWW-Authenticate": f"{self.scheme} {rendered}".rstrip(), **self.extra_headers}
 
 
 class MissingToken(BearerError):
@@ -231,6 +258,18 @@ class BearerInvalidRequest(BearerError):
 
     error = "invalid_request"
     status = 400
+
+
+class ProofRefused(BearerError):
+    """RFC 9449 §7.1: the resource server refuses the request's DPoP proof (401)."""
+
+    error = "invalid_dpop_proof"
+
+
+class ProofNonceNeeded(BearerError):
+    """RFC 9449 §9: the resource server wants its nonce in the proof (401, `DPoP-Nonce`)."""
+
+    error = "use_dpop_nonce"
 
 
 class InsufficientScope(BearerError):

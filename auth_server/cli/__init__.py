@@ -3,4 +3,4 @@
 May import anything of the auth server; nothing imports it but `__main__` and the entry point.
 """
 
-__all__ = ["keys", "main"]
+__all__ = ["clients", "keys", "main", "users"]

@@ -5,17 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
 
+from auth_server.cli.clients import CLIENT_COMMANDS, add_client_parsers, print_json
 from auth_server.cli.keys import KEY_COMMANDS, add_key_parsers
 from auth_server.cli.users import USER_COMMANDS, add_profile_options, profile_of
 from auth_server.cli.users import add_update_parser as add_user_update_parser
-from auth_server.clients.policy import ClientPolicyError, new_client
-from auth_server.clients.registry import SECRET_BASIC, SECRET_POST
-from auth_server.offboarding import delete_client, disable_user
+from auth_server.offboarding import disable_user
 from auth_server.settings import OPTIONS, Settings
 from auth_server.signin.users import UserPolicyError
 from auth_server.signing.server_secrets import warn_if_key_beside_database
@@ -41,7 +38,7 @@ class CommandError(CommandFailed):
 def build_parser() -> argparse.ArgumentParser:
     service = service_parser("auth-server", "OAuth 2 authorization server", OPTIONS)
     commands, settings = service.commands, service.settings
-    _client_parsers(commands.add_parser("client", help="manage clients"), settings)
+    add_client_parsers(commands.add_parser("client", help="manage clients"), settings)
     _user_parsers(commands.add_parser("user", help="manage users (resource owners)"), settings)
     add_key_parsers(commands, settings)
     return service.parser
@@ -63,33 +60,6 @@ def _user_parsers(parser: argparse.ArgumentParser, settings: argparse.ArgumentPa
     for action, text in (("disable", "refuse the user's sign-ins"), ("enable", "allow them again")):
         sub.add_parser(action, parents=[settings], help=text).add_argument(
             "username", metavar="USERNAME"
-        )
-
-
-def _client_parsers(parser: argparse.ArgumentParser, settings: argparse.ArgumentParser) -> None:
-    sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    create = sub.add_parser("create", parents=[settings], help="register a client")
-    create.add_argument("--name", required=True)
-    create.add_argument("--grant-type", action="append", default=[], dest="grant_types")
-    create.add_argument("--scope", default="", help='space-separated, e.g. "read write"')
-    create.add_argument("--redirect-uri", action="append", default=[], dest="redirect_uris")
-    create.add_argument("--audience", action="append", default=[], dest="audiences")
-    create.add_argument("--public", action="store_true", help="no secret (native or browser app)")
-    create.add_argument("--introspect", action="store_true", help="may introspect any token")
-    create.add_argument(
-        "--post-logout-redirect-uri", action="append", default=[], dest="logout_uris"
-    )
-    create.add_argument("--token-endpoint-auth-method", choices=(SECRET_BASIC, SECRET_POST))
-    create.add_argument("--json", action="store_true")
-    listing = sub.add_parser("list", parents=[settings], help="list clients")
-    listing.add_argument("--json", action="store_true")
-    for action, text in (
-        ("show", "print one client as JSON"),
-        ("delete", "remove a client"),
-        ("rotate-secret", "give a confidential client a new secret, printed once"),
-    ):
-        sub.add_parser(action, parents=[settings], help=text).add_argument(
-            "client_id", metavar="ID"
         )
 
 
@@ -122,90 +92,8 @@ async def _with_storage(settings: Settings, args: argparse.Namespace, command: C
         await storage.database.close()
 
 
-def _print_json(value: Any) -> None:
-    print(json.dumps(value, indent=2))
-
-
 async def _migrate(args: argparse.Namespace, settings: Settings, storage: Storage) -> int:
     print(migration_report(list(storage.migrated)))
-    return 0
-
-
-async def _client_create(args: argparse.Namespace, settings: Settings, storage: Storage) -> int:
-    try:
-        request = new_client(
-            name=args.name,
-            grant_types=tuple(args.grant_types),
-            scope=tuple(args.scope.replace(",", " ").split()),
-            redirect_uris=tuple(args.redirect_uris),
-            audiences=tuple(args.audiences),
-            public=args.public,
-            introspect=args.introspect,
-            post_logout_redirect_uris=tuple(args.logout_uris),
-            server_scopes=settings.scopes,
-            token_endpoint_auth_method=args.token_endpoint_auth_method,
-        )
-    except ClientPolicyError as exc:
-        raise CommandError(str(exc)) from None
-    client, secret = await storage.clients.create(request)
-    audit("client_created", "success", client_id=client.client_id)
-    shown = client.describe()
-    if secret is not None:
-        shown = {"client_id": client.client_id, "client_secret": secret, **shown}
-    if args.json:
-        _print_json(shown)
-    else:
-        for name, value in shown.items():
-            printable = " ".join(value) if isinstance(value, list) else value
-            print(f"{name + ':':28} {printable}")
-        if secret is not None:
-            print("\nThe secret is shown once; it is stored only as a digest.")
-    return 0
-
-
-async def _client_list(args: argparse.Namespace, settings: Settings, storage: Storage) -> int:
-    clients = await storage.clients.list()
-    if args.json:
-        _print_json([client.describe() for client in clients])
-        return 0
-    print(f"{'CLIENT_ID':24} {'NAME':24} {'TYPE':13} {'GRANT TYPES':40} SCOPE")
-    for client in clients:
-        kind = "public" if client.is_public else "confidential"
-        grants = ",".join(client.grant_types)
-        print(
-            f"{client.client_id:24} {client.client_name[:24]:24} {kind:13} {grants:40} "
-            + " ".join(client.scope)
-        )
-    return 0
-
-
-async def _client_show(args: argparse.Namespace, settings: Settings, storage: Storage) -> int:
-    client = await storage.clients.get(args.client_id)
-    if client is None:
-        raise CommandError(f"no client {args.client_id!r}")
-    _print_json(client.describe())
-    return 0
-
-
-async def _client_delete(args: argparse.Namespace, settings: Settings, storage: Storage) -> int:
-    ttl = settings.access_token_ttl
-    if not await delete_client(storage.clients, storage.revoked, args.client_id, ttl):
-        raise CommandError(f"no client {args.client_id!r}")
-    audit("client_deleted", "success", client_id=args.client_id)
-    print(f"deleted client {args.client_id}")
-    return 0
-
-
-async def _client_rotate_secret(
-    args: argparse.Namespace, settings: Settings, storage: Storage
-) -> int:
-    secret = await storage.clients.rotate_secret(args.client_id)
-    if secret is None:
-        client = await storage.clients.get(args.client_id)
-        problem = "is public and has no secret" if client else "does not exist"
-        raise CommandError(f"client {args.client_id!r} {problem}")
-    audit("client_secret_rotated", "success", client_id=args.client_id)
-    _print_json({"client_id": args.client_id, "client_secret": secret})
     return 0
 
 
@@ -231,7 +119,7 @@ async def _user_create(args: argparse.Namespace, settings: Settings, storage: St
     audit("user_created", "success", user_id=user.user_id)
     shown = {"user_id": user.user_id, "username": user.username}
     if args.json:
-        _print_json(shown)
+        print_json(shown)
     else:
         print(f"created user {user.username} (user_id {user.user_id})")
     return 0
@@ -240,7 +128,7 @@ async def _user_create(args: argparse.Namespace, settings: Settings, storage: St
 async def _user_list(args: argparse.Namespace, settings: Settings, storage: Storage) -> int:
     users = await storage.users.list()
     if args.json:
-        _print_json([user.describe() for user in users])
+        print_json([user.describe() for user in users])
         return 0
     print(f"{'USER_ID':24} {'USERNAME':32} STATUS")
     for user in users:
@@ -274,15 +162,11 @@ async def _user_enable(args: argparse.Namespace, settings: Settings, storage: St
 
 _COMMANDS: dict[str, Command] = {
     "migrate": _migrate,
-    "client create": _client_create,
-    "client list": _client_list,
-    "client show": _client_show,
-    "client delete": _client_delete,
-    "client rotate-secret": _client_rotate_secret,
     "user create": _user_create,
     "user list": _user_list,
     "user disable": _user_disable,
     "user enable": _user_enable,
+    **CLIENT_COMMANDS,
     **KEY_COMMANDS,
     **USER_COMMANDS,
 }

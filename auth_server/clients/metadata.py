@@ -3,6 +3,7 @@ as the command line, and rendered as the client information response (RFC 7591 �
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from dataclasses import replace
 from typing import Any
@@ -17,6 +18,7 @@ from auth_server.clients.registry import (
     AUTHORIZATION_CODE,
     DEVICE_CODE,
     NONE,
+    PRIVATE_KEY_JWT,
     REFRESH_TOKEN,
     REGISTRATION,
     SECRET_BASIC,
@@ -126,7 +128,13 @@ def parse_metadata(
     source: str = REGISTRATION,
 ) -> NewClient:
     """The client a registration asks for; unknown fields are ignored (RFC 7591 §2)."""
-    method = _string(body, "token_endpoint_auth_method") or SECRET_BASIC
+    keys = body.get("jwks") is not None or body.get("jwks_uri") is not None
+    method = _string(body, "token_endpoint_auth_method") or (
+        PRIVATE_KEY_JWT if keys else SECRET_BASIC
+    )
+    dpop_bound = body.get("dpop_bound_access_tokens", False)
+    if not isinstance(dpop_bound, bool):  # RFC 9449 §5.2
+        raise InvalidClientMetadata("dpop_bound_access_tokens must be a boolean")
     scope = tuple(name for name in (_string(body, "scope") or "").split(" ") if name)
     grants = _grant_and_response_types(body, grant_types)
     if source in SELF_DECLARED:
@@ -146,6 +154,9 @@ def parse_metadata(
             token_endpoint_auth_method=method,
             post_logout_redirect_uris=logout_uris,
             server_scopes=server_scopes,
+            dpop_bound=dpop_bound,
+            jwks=body.get("jwks"),
+            jwks_uri=_string(body, "jwks_uri"),
         )
     except RedirectUriError as exc:
         raise InvalidRedirectUri(str(exc)) from None
@@ -166,9 +177,14 @@ def client_information(client: Client, registration_client_uri: str) -> dict[str
         "token_endpoint_auth_method": client.token_endpoint_auth_method,
         "scope": format_scope(client.scope),
         "registration_client_uri": registration_client_uri,
+        "dpop_bound_access_tokens": client.dpop_bound,
     }
     if client.post_logout_redirect_uris:
         info["post_logout_redirect_uris"] = list(client.post_logout_redirect_uris)
-    if not client.is_public:
+    if client.jwks is not None:
+        info["jwks"] = json.loads(client.jwks)
+    if client.jwks_uri is not None:
+        info["jwks_uri"] = client.jwks_uri
+    if client.secret_digest is not None:
         info["client_secret_expires_at"] = 0  # RFC 7591 §3.2.1: 0 means it never expires
     return info

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 from urllib.parse import urlsplit
 
 from auth_server.clients import redirect_uris
+from auth_server.clients.keys import ClientKeysError, check_jwks
 from auth_server.clients.registry import (
     AUTH_METHODS,
     AUTHORIZATION_CODE,
     CLIENT_CREDENTIALS,
     GRANT_TYPES,
     NONE,
+    PRIVATE_KEY_JWT,
     REFRESH_TOKEN,
     NewClient,
 )
@@ -71,6 +74,32 @@ def check_name(name: str) -> str:
     return name
 
 
+def check_client_keys(
+    method: str | None, jwks: Any, jwks_uri: str | None
+) -> tuple[str | None, str | None, str | None]:
+    """RFC 7523 §2.2, RFC 7591 §2: a private_key_jwt client names its keys, by value (`jwks`)
+    or by reference (`jwks_uri`), never both; keys make the method private_key_jwt."""
+    if jwks is not None and jwks_uri is not None:
+        raise ClientPolicyError("give jwks or jwks_uri, not both (RFC 7591 §2)")
+    if jwks is None and jwks_uri is None:
+        if method == PRIVATE_KEY_JWT:
+            raise ClientPolicyError("private_key_jwt needs the client's jwks or jwks_uri")
+        return method, None, None
+    if method not in (None, PRIVATE_KEY_JWT):
+        raise ClientPolicyError(
+            "jwks and jwks_uri go with token_endpoint_auth_method private_key_jwt"
+        )
+    if jwks_uri is not None:
+        parts = urlsplit(jwks_uri)
+        if parts.scheme not in ("https", "http") or not parts.netloc or "#" in jwks_uri:
+            raise ClientPolicyError("jwks_uri must be an absolute http(s) URL")
+        return PRIVATE_KEY_JWT, None, jwks_uri
+    try:
+        return PRIVATE_KEY_JWT, check_jwks(jwks), None
+    except ClientKeysError as exc:
+        raise ClientPolicyError(str(exc)) from None
+
+
 def check_auth_method(method: str, *, public: bool) -> str:
     """RFC 7591 §2: one of the methods we serve, `none` exactly for public clients."""
     if method not in AUTH_METHODS:
@@ -122,8 +151,14 @@ def new_client(
     token_endpoint_auth_method: str | None = None,
     post_logout_redirect_uris: tuple[str, ...] = (),
     server_scopes: tuple[str, ...],
+    dpop_bound: bool = False,
+    jwks: Any = None,
+    jwks_uri: str | None = None,
 ) -> NewClient:
     """A registration checked against every rule, with SPEC's defaults filled in."""
+    token_endpoint_auth_method, jwks_text, jwks_uri = check_client_keys(
+        token_endpoint_auth_method, jwks, jwks_uri
+    )
     if public and introspect:
         # RFC 7662 §4: only a client that can prove who it is may introspect others' tokens.
         raise ClientPolicyError("a public client cannot be given --introspect")
@@ -145,4 +180,7 @@ def new_client(
         introspect=introspect,
         token_endpoint_auth_method=token_endpoint_auth_method,
         post_logout_redirect_uris=logout_uris,
+        dpop_bound=dpop_bound,
+        jwks=jwks_text,
+        jwks_uri=jwks_uri,
     )

@@ -3,150 +3,63 @@
 from __future__ import annotations
 
 import json
-import secrets
-import string
 import time
-from dataclasses import dataclass
 from typing import Any
 
-from auth_server.scopes import IDENTITY_SCOPES, format_scope
+from auth_server.clients.model import (
+    AUTH_METHODS,
+    AUTHORIZATION_CODE,
+    CLIENT_CREDENTIALS,
+    DEVICE_CODE,
+    GRANT_TYPES,
+    METADATA_DOCUMENT,
+    NONE,
+    OPEN_REGISTRATION,
+    OPERATOR,
+    PRIVATE_KEY_JWT,
+    REFRESH_TOKEN,
+    REGISTRATION,
+    SECRET_BASIC,
+    SECRET_POST,
+    SELF_DECLARED,
+    Client,
+    NewClient,
+    new_client_id,
+    new_client_secret,
+)
+from auth_server.scopes import format_scope
 from auth_server.signing.server_secrets import ServerSecrets
-from shared.db import Database, Executor, Row
+from shared.db import Database, Executor
 from shared.row_cache import RowCache, lookup
 
-CLIENT_CREDENTIALS = "client_credentials"
-AUTHORIZATION_CODE = "authorization_code"
-REFRESH_TOKEN = "refresh_token"
-DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code"
-GRANT_TYPES = (CLIENT_CREDENTIALS, AUTHORIZATION_CODE, REFRESH_TOKEN, DEVICE_CODE)
-
-SECRET_BASIC = "client_secret_basic"
-SECRET_POST = "client_secret_post"
-NONE = "none"
-AUTH_METHODS = (SECRET_BASIC, SECRET_POST, NONE)
-
-# Where a client came from: the operator (CLI), the registration endpoint with the initial
-# access token, anonymous registration, or a client ID metadata document fetched by URL.
-OPERATOR = "operator"
-REGISTRATION = "registration"
-OPEN_REGISTRATION = "open_registration"
-METADATA_DOCUMENT = "metadata_document"
-# SPEC "Resources per client": these may ask for any resource the server knows.
-SELF_DECLARED = frozenset({OPEN_REGISTRATION, METADATA_DOCUMENT})
-
-
-_ID_ALPHABET = string.ascii_letters + string.digits
-
-
-def new_client_id() -> str:
-    """131 random bits, letters and digits only: not a secret, but not guessable either.
-
-    No `-`: an id that began with one would read as an option on the command line
-    (`client show -x...`), and operators paste these ids into commands."""
-    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(22))
-
-
-def new_client_secret() -> str:
-    """256 random bits, URL-safe (RFC 6749 §10.10 asks for high entropy)."""
-    return secrets.token_urlsafe(32)
-
-
-@dataclass(frozen=True, slots=True)
-class Client:
-    """A registered client, as stored (its secret only as a keyed digest)."""
-
-    client_id: str
-    client_name: str
-    secret_digest: str | None
-    token_endpoint_auth_method: str
-    grant_types: tuple[str, ...]
-    scope: tuple[str, ...]
-    redirect_uris: tuple[str, ...]
-    audiences: tuple[str, ...]
-    introspect: bool
-    created_at: int
-    updated_at: int
-    post_logout_redirect_uris: tuple[str, ...] = ()
-    source: str = OPERATOR
-
-    @property
-    def is_public(self) -> bool:
-        """RFC 6749 §2.1: a client that cannot keep a secret."""
-        return self.secret_digest is None
-
-    def allowed_audiences(
-        self, default_audience: str, known_audiences: tuple[str, ...] = ()
-    ) -> tuple[str, ...]:
-        """The `aud` values this client may ask for: its registered ones, else the server
-        default; an anonymous or metadata-document client any the server knows (SPEC)."""
-        if self.source in SELF_DECLARED and known_audiences:
-            return known_audiences
-        return self.audiences or (default_audience,)
-
-    @property
-    def requestable_scope(self) -> tuple[str, ...]:
-        """Its registered scopes, and with the code grant the identity scopes of OpenID
-        Connect (SPEC "OpenID Connect"): never for a client acting only for itself."""
-        if AUTHORIZATION_CODE not in self.grant_types:
-            return self.scope
-        return self.scope + tuple(name for name in IDENTITY_SCOPES if name not in self.scope)
-
-    def describe(self) -> dict[str, Any]:
-        """The client as shown to operators: everything but its secret."""
-        return {
-            "client_id": self.client_id,
-            "client_name": self.client_name,
-            "client_type": "public" if self.is_public else "confidential",
-            "token_endpoint_auth_method": self.token_endpoint_auth_method,
-            "grant_types": list(self.grant_types),
-            "scope": format_scope(self.scope),
-            "redirect_uris": list(self.redirect_uris),
-            "audiences": list(self.audiences),
-            "post_logout_redirect_uris": list(self.post_logout_redirect_uris),
-            "introspect": self.introspect,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-        }
-
-    @classmethod
-    def from_row(cls, row: Row) -> Client:
-        return cls(
-            client_id=row["client_id"],
-            client_name=row["client_name"],
-            secret_digest=row["secret_digest"],
-            token_endpoint_auth_method=row["token_endpoint_auth_method"],
-            grant_types=tuple(json.loads(row["grant_types"])),
-            scope=tuple(row["scope"].split()),
-            redirect_uris=tuple(json.loads(row["redirect_uris"])),
-            audiences=tuple(json.loads(row["audiences"])),
-            introspect=bool(row["introspect"]),
-            created_at=int(row["created_at"]),
-            updated_at=int(row["updated_at"]),
-            post_logout_redirect_uris=tuple(json.loads(row["post_logout_redirect_uris"])),
-            source=row["source"],
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class NewClient:
-    """What a registration asks for, already checked against policy."""
-
-    client_name: str
-    grant_types: tuple[str, ...]
-    scope: tuple[str, ...]
-    redirect_uris: tuple[str, ...] = ()
-    audiences: tuple[str, ...] = ()
-    public: bool = False
-    introspect: bool = False
-    token_endpoint_auth_method: str | None = None
-    post_logout_redirect_uris: tuple[str, ...] = ()
-    source: str = OPERATOR
-
+# What the registry stores is defined in model.py; importers may take it from here too.
+__all__ = [
+    "AUTHORIZATION_CODE",
+    "AUTH_METHODS",
+    "CLIENT_CREDENTIALS",
+    "DEVICE_CODE",
+    "GRANT_TYPES",
+    "METADATA_DOCUMENT",
+    "NONE",
+    "OPEN_REGISTRATION",
+    "OPERATOR",
+    "PRIVATE_KEY_JWT",
+    "REFRESH_TOKEN",
+    "REGISTRATION",
+    "SECRET_BASIC",
+    "SECRET_POST",
+    "SELF_DECLARED",
+    "Client",
+    "ClientRepository",
+    "NewClient",
+    "new_client_id",
+    "new_client_secret",
+]
 
 _COLUMNS = (
     "client_id, client_name, secret_digest, token_endpoint_auth_method, grant_types, scope,"
     " redirect_uris, audiences, introspect, created_at, updated_at, post_logout_redirect_uris,"
-    " source"
+    " source, dpop_bound, jwks, jwks_uri"
 )
 
 
@@ -161,11 +74,12 @@ class ClientRepository:
 
     async def create(self, new: NewClient, tx: Executor | None = None) -> tuple[Client, str | None]:
         """Store a client; return it with its secret in clear (shown once, never stored)."""
-        secret = None if new.public else new_client_secret()
+        keys = new.token_endpoint_auth_method == PRIVATE_KEY_JWT
+        secret = None if new.public or keys else new_client_secret()
         client = _client(new_client_id(), new, secret, self._secrets)
         await (tx or self._db).execute(
             f"INSERT INTO clients ({_COLUMNS})"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
             *_values(client),
         )
         return client, secret
@@ -176,7 +90,7 @@ class ClientRepository:
         client = _client(client_id, new, None, self._secrets)
         await tx.execute(
             f"INSERT INTO clients ({_COLUMNS})"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
             " ON CONFLICT (client_id) DO UPDATE SET client_name = excluded.client_name,"
             " token_endpoint_auth_method = excluded.token_endpoint_auth_method,"
             " grant_types = excluded.grant_types, scope = excluded.scope,"
@@ -224,7 +138,8 @@ class ClientRepository:
         row = await self._db.fetchrow(
             "UPDATE clients SET client_name = $2, token_endpoint_auth_method = $3,"
             " grant_types = $4, scope = $5, redirect_uris = $6, updated_at = $7,"
-            f" post_logout_redirect_uris = $8 WHERE client_id = $1 RETURNING {_COLUMNS}",
+            " post_logout_redirect_uris = $8, dpop_bound = $9, jwks = $10, jwks_uri = $11"
+            f" WHERE client_id = $1 RETURNING {_COLUMNS}",
             client_id,
             new.client_name,
             new.token_endpoint_auth_method or (NONE if new.public else SECRET_BASIC),
@@ -233,6 +148,9 @@ class ClientRepository:
             json.dumps(list(new.redirect_uris)),
             int(time.time()),
             json.dumps(list(new.post_logout_redirect_uris)),
+            new.dpop_bound,
+            new.jwks,
+            new.jwks_uri,
         )
         self._changed(client_id)
         return None if row is None else Client.from_row(row)
@@ -278,6 +196,9 @@ def _client(
         updated_at=now,
         post_logout_redirect_uris=new.post_logout_redirect_uris,
         source=new.source,
+        dpop_bound=new.dpop_bound,
+        jwks=new.jwks,
+        jwks_uri=new.jwks_uri,
     )
 
 
@@ -296,4 +217,7 @@ def _values(client: Client) -> tuple[Any, ...]:
         client.updated_at,
         json.dumps(list(client.post_logout_redirect_uris)),
         client.source,
+        client.dpop_bound,
+        client.jwks,
+        client.jwks_uri,
     )

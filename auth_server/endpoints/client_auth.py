@@ -5,14 +5,36 @@ from __future__ import annotations
 
 import base64
 import binascii
+import time
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from auth_server.appkeys import CLIENT_THROTTLE, CLIENTS, SERVER_SECRETS, SETTINGS
-from auth_server.clients.registry import NONE, SECRET_BASIC, SECRET_POST, Client, ClientRepository
+from auth_server.appkeys import (
+    CLIENT_KEYS,
+    CLIENT_THROTTLE,
+    CLIENTS,
+    SERVER_SECRETS,
+    SETTINGS,
+    USED_JTIS,
+)
+from auth_server.clients.assertions import (
+    JWT_BEARER,
+    Assertion,
+    check_claims,
+    parse_assertion,
+    verify_signature_with,
+)
+from auth_server.clients.registry import (
+    NONE,
+    PRIVATE_KEY_JWT,
+    SECRET_BASIC,
+    SECRET_POST,
+    Client,
+    ClientRepository,
+)
 from auth_server.signing.server_secrets import ServerSecrets
 from shared.audit import audit
 from shared.errors import InvalidClient, InvalidRequest, TooManyAttempts
@@ -44,6 +66,7 @@ class Credentials:
     client_id: str
     client_secret: str | None
     method: str
+    assertion: Assertion | None = None
 
 
 def refuse_secrets_in_query(request: web.Request) -> None:
@@ -80,6 +103,11 @@ def read_credentials(
     """The credentials of a token-endpoint request, from exactly one method."""
     form_id = single(form, "client_id")
     form_secret = single(form, "client_secret")
+    assertion_type = single(form, "client_assertion_type")
+    if assertion_type is not None or single(form, "client_assertion") is not None:
+        if authorization is not None or form_secret is not None:
+            raise InvalidRequest("use one client authentication method, not two")
+        return _assertion_credentials(assertion_type, single(form, "client_assertion"), form_id)
     if authorization is not None:
         basic = parse_basic(authorization, realm)
         if form_secret is not None:
@@ -94,6 +122,19 @@ def read_credentials(
     if form_id is not None:
         return Credentials(form_id, None, NONE)
     return None
+
+
+def _assertion_credentials(
+    assertion_type: str | None, text: str | None, form_id: str | None
+) -> Credentials:
+    """RFC 7521 §4.2: the assertion names the client; a `client_id` beside it must agree."""
+    if assertion_type != JWT_BEARER or not text:
+        raise InvalidRequest(f"client_assertion_type must be {JWT_BEARER} with a client_assertion")
+    assertion = parse_assertion(text)
+    subject = assertion.subject
+    if subject is None or (form_id is not None and form_id != subject):
+        raise InvalidClient("the client assertion's sub is not the client_id")
+    return Credentials(subject, None, PRIVATE_KEY_JWT, assertion)
 
 
 async def authenticate(
@@ -112,6 +153,11 @@ async def authenticate(
     client = await clients.get(credentials.client_id)
     if client is None:
         raise wrong
+    if client.uses_keys or credentials.method == PRIVATE_KEY_JWT:
+        # RFC 7523 §2.2: checked by `verify_assertion`, with the client's keys.
+        if client.uses_keys != (credentials.method == PRIVATE_KEY_JWT):
+            raise InvalidClient("this client must authenticate with private_key_jwt only")
+        return client
     if client.secret_digest is None:
         if credentials.client_secret is not None:
             raise InvalidClient("a public client has no secret", basic_realm=realm)
@@ -177,9 +223,26 @@ async def _throttled(request: web.Request, credentials: Credentials | None, real
     try:
         attempt = await app[CLIENT_THROTTLE].attempt(client_id, client_address(request))
         client = await authenticate(credentials, app[CLIENTS], app[SERVER_SECRETS], realm)
+        if credentials.assertion is not None:
+            await verify_assertion(request, client, credentials.assertion)
     except (InvalidClient, TooManyAttempts) as exc:
         outcome = "throttled" if isinstance(exc, TooManyAttempts) else "failure"
         audit("client_authentication", outcome, request, client_id=client_id)
         raise
     await app[CLIENT_THROTTLE].succeeded(attempt)
     return client
+
+
+async def verify_assertion(request: web.Request, client: Client, assertion: Assertion) -> None:
+    """RFC 7523 §3: the claims, the signature by one of the client's keys, and a `jti` used
+    once across every worker and replica (the database) until its `exp`."""
+    app = request.app
+    issuer = app[SETTINGS].issuer
+    audiences = (issuer, issuer + request.path)  # the issuer, or this endpoint's URL
+    jti, exp = check_claims(assertion.claims, client.client_id, audiences, time.time())
+    kid = assertion.header.get("kid")
+    keys = await app[CLIENT_KEYS].keys_for(client, kid if isinstance(kid, str) else None)
+    if not verify_signature_with(assertion, keys):
+        raise InvalidClient("the client assertion is not signed by a key of this client")
+    if not await app[USED_JTIS].first_use(f"assertion:{client.client_id}:{jti}", exp):
+        raise InvalidClient("the client assertion has been used before")

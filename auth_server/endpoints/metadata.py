@@ -8,14 +8,17 @@ from typing import Any
 from aiohttp import web
 
 from auth_server.appkeys import METADATA
+from auth_server.clients.keys import ASSERTION_ALGORITHMS
 from auth_server.clients.registry import (
     AUTHORIZATION_CODE,
     DEVICE_CODE,
     NONE,
+    PRIVATE_KEY_JWT,
     SECRET_BASIC,
     SECRET_POST,
 )
 from auth_server.settings import Settings
+from shared.dpop import ALGORITHMS as DPOP_ALGORITHMS
 
 PATH = "/.well-known/oauth-authorization-server"
 TOKEN_PATH = "/token"
@@ -38,8 +41,11 @@ def build_metadata(settings: Settings, grant_types: list[str]) -> dict[str, Any]
         "jwks_uri": issuer + JWKS_PATH,
         "grant_types_supported": grant_types,
         "response_types_supported": [],
-        "token_endpoint_auth_methods_supported": [SECRET_BASIC, SECRET_POST],
+        "token_endpoint_auth_methods_supported": [SECRET_BASIC, SECRET_POST, PRIVATE_KEY_JWT],
+        # RFC 8414 §2: the algorithms private_key_jwt assertions may be signed with.
+        "token_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGORITHMS),
         "scopes_supported": list(settings.scopes),
+        "dpop_signing_alg_values_supported": list(DPOP_ALGORITHMS),  # RFC 9449 §5.1
     }
     if AUTHORIZATION_CODE in grant_types:
         document |= {
@@ -48,7 +54,12 @@ def build_metadata(settings: Settings, grant_types: list[str]) -> dict[str, Any]
             "response_modes_supported": ["query"],
             "code_challenge_methods_supported": ["S256"],
             "authorization_response_iss_parameter_supported": True,
-            "token_endpoint_auth_methods_supported": [SECRET_BASIC, SECRET_POST, NONE],
+            "token_endpoint_auth_methods_supported": [
+                SECRET_BASIC,
+                SECRET_POST,
+                PRIVATE_KEY_JWT,
+                NONE,
+            ],
             "prompt_values_supported": ["none", "login", "consent"],
         }
     if DEVICE_CODE in grant_types:  # RFC 8628 §4
@@ -67,7 +78,11 @@ def lifecycle_metadata(settings: Settings, token_auth_methods: list[str]) -> dic
         # RFC 7009 §2.1: a public client revokes its own tokens by naming its client_id.
         "revocation_endpoint_auth_methods_supported": token_auth_methods,
         "introspection_endpoint": issuer + INTROSPECTION_PATH,
-        "introspection_endpoint_auth_methods_supported": [SECRET_BASIC, SECRET_POST],
+        "introspection_endpoint_auth_methods_supported": [
+            SECRET_BASIC,
+            SECRET_POST,
+            PRIVATE_KEY_JWT,
+        ],
         # Our extension: resource servers poll it for revoked access tokens.
         "revocation_feed_endpoint": issuer + REVOCATION_FEED_PATH,
     }

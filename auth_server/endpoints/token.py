@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from auth_server.appkeys import GRANTS, TOKENS_ISSUED
+from auth_server.appkeys import DPOP, GRANTS, TOKENS_ISSUED
 from auth_server.endpoints.client_auth import authenticate_request, refuse_secrets_in_query
 from auth_server.grants import TokenRequest
 from shared.errors import UnauthorizedClient, UnsupportedGrantType
@@ -23,6 +23,7 @@ async def token(request: web.Request) -> web.Response:
     client = await authenticate_request(request, form)
     if grant.grant_type not in client.grant_types:
         raise UnauthorizedClient(f"this client may not use the {grant.grant_type} grant")
-    body = await grant.exchange(TokenRequest(client=client, form=form))
+    jkt = await app[DPOP].proof_key(request, client)
+    body = await grant.exchange(TokenRequest(client=client, form=form, jkt=jkt))
     app[TOKENS_ISSUED].labels(grant.grant_type).inc()
     return json_response(body, headers=NO_STORE)

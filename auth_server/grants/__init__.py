@@ -23,6 +23,8 @@ class TokenRequest:
 
     client: Client
     form: MultiDictProxy[str]
+    jkt: str | None = None
+    """RFC 9449 §5: the thumbprint of the request's DPoP proof key, when it sent one."""
 
 
 class Grant(Protocol):

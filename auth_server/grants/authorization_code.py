@@ -98,6 +98,8 @@ class AuthorizationCodeGrant:
                         scope=grant.scope,
                         audience=grant.audience,
                         auth_time=grant.auth_time,
+                        # RFC 9449 §5: a public client's refresh tokens are bound to its key.
+                        jkt=request.jkt if client.is_public else None,
                     )
                     await self._codes.bind_family(tx, code, family_id)
                     grant_key = family_id
@@ -119,6 +121,7 @@ class AuthorizationCodeGrant:
             extra_claims={"auth_time": grant.auth_time},
             jti=jti,
             now=now,
+            jkt=request.jkt,
         )
         extra = {"refresh_token": refresh_token} if refresh_token else {}
         return token.response(**extra, **self._identity(user, grant, token.access_token, now))

@@ -35,7 +35,11 @@ class ClientCredentialsGrant:
             self._default_audience,
         )
         token = await self._tokens.issue(
-            subject=client.client_id, client_id=client.client_id, audience=audience, scope=scope
+            subject=client.client_id,
+            client_id=client.client_id,
+            audience=audience,
+            scope=scope,
+            jkt=request.jkt,
         )
         # RFC 6749 §4.4.3: no refresh token for this grant.
         return token.response()

@@ -17,10 +17,20 @@ from auth_server.tokens.refresh import Family, RefreshTokens
 from auth_server.tokens.revocations import RevokedAccessTokens
 from shared.audit import audit
 from shared.db import Database
-from shared.errors import InvalidGrant
+from shared.errors import InvalidDpopProof, InvalidGrant
 from shared.http import single
 
 log = logging.getLogger(__name__)
+
+
+def check_binding(bound: str | None, presented: str | None) -> None:
+    """RFC 9449 §5: a refresh token bound to a key needs a proof by that key."""
+    if bound is None:
+        return
+    if presented is None:
+        raise InvalidDpopProof("this refresh token is DPoP-bound: send a proof by its key")
+    if presented != bound:
+        raise InvalidGrant("the refresh token is bound to another DPoP key")
 
 
 class RefreshTokenGrant:
@@ -58,6 +68,7 @@ class RefreshTokenGrant:
                     raise InvalidGrant("the refresh token was issued to another client")
                 if family.revoked or spent.expired:
                     raise InvalidGrant("the refresh token has expired or was revoked")
+                check_binding(family.jkt, request.jkt)
                 user = await self._users.get(family.user_id, tx)
                 if user is None or user.disabled:
                     raise InvalidGrant("the user of this refresh token is disabled")
@@ -86,6 +97,7 @@ class RefreshTokenGrant:
             extra_claims={"auth_time": family.auth_time},
             jti=jti,
             now=now,
+            jkt=request.jkt,
         )
         identity = self._identity(user, family, scope, token.access_token, now)
         return token.response(refresh_token=refresh_token, **identity)

@@ -127,4 +127,9 @@ def client_parameters() -> Schema:
             "description": "With client_secret_post, or a public client.",
         },
         "client_secret": {"type": "string", "description": "client_secret_post."},
+        "client_assertion_type": {
+            "const": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "description": "private_key_jwt (RFC 7523 §2.2).",
+        },
+        "client_assertion": {"type": "string", "description": "private_key_jwt: a signed JWT."},
     }

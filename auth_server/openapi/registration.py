@@ -24,7 +24,17 @@ def client_metadata() -> Schema:
             "response_types": {"type": "array", "items": {"const": "code"}},
             "token_endpoint_auth_method": {"enum": list(AUTH_METHODS)},
             "scope": SCOPE,
+            **_key_members(),
         },
+    }
+
+
+def _key_members() -> Schema:
+    """RFC 7591 §2 `jwks`/`jwks_uri` (private_key_jwt) and RFC 9449 §5.2's DPoP flag."""
+    return {
+        "jwks": {"type": "object", "properties": {"keys": {"type": "array"}}},
+        "jwks_uri": {"type": "string", "format": "uri"},
+        "dpop_bound_access_tokens": {"type": "boolean"},
     }
 
 
@@ -69,6 +79,7 @@ def client_information() -> Schema:
             "scope": {"type": "string"},
             "registration_client_uri": {"type": "string", "format": "uri"},
             "registration_access_token": {"type": "string"},
+            **_key_members(),
         },
         "additionalProperties": False,
     }

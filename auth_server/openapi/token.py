@@ -80,7 +80,7 @@ def token_response() -> Schema:
         "required": ["access_token", "token_type", "expires_in", "scope"],
         "properties": {
             "access_token": {"type": "string", "description": "An RFC 9068 JWT."},
-            "token_type": {"const": "Bearer"},
+            "token_type": {"enum": ["Bearer", "DPoP"]},  # RFC 9449 §5: DPoP with a proof
             "expires_in": {"type": "integer", "minimum": 1},
             "scope": {"type": "string"},
             "refresh_token": {"type": "string"},
@@ -102,6 +102,8 @@ def token_path() -> Schema:
         "slow_down",
         "access_denied",
         "expired_token",
+        "invalid_dpop_proof",
+        "use_dpop_nonce",
     )
     not_allowed = error_response(
         "A method other than POST (RFC 6749 §3.2).",

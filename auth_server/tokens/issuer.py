@@ -30,12 +30,13 @@ class IssuedToken:
     jti: str
     expires_in: int
     scope: str
+    token_type: str = "Bearer"
 
     def response(self, **extra: Any) -> dict[str, Any]:
         """The RFC 6749 §5.1 success body."""
         return {
             "access_token": self.access_token,
-            "token_type": "Bearer",
+            "token_type": self.token_type,
             "expires_in": self.expires_in,
             "scope": self.scope,
             **extra,
@@ -83,6 +84,7 @@ class AccessTokenIssuer:
         extra_claims: dict[str, Any] | None = None,
         jti: str | None = None,
         now: int | None = None,
+        jkt: str | None = None,
     ) -> IssuedToken:
         """RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti, and scope; `jti` and `now`
         when the caller recorded the token (its `exp` is `now` + ttl) before it is signed."""
@@ -100,9 +102,12 @@ class AccessTokenIssuer:
             "scope": scope_text,
             **(extra_claims or {}),
         }
+        if jkt is not None:
+            claims["cnf"] = {"jkt": jkt}  # RFC 9449 §6.1: bound to the proof's key
         signer = self._keyring.signer  # the key current now, whatever a reload does meanwhile
         token = await self._sign(signer, claims)
-        return IssuedToken(access_token=token, jti=jti, expires_in=self._ttl, scope=scope_text)
+        token_type = "Bearer" if jkt is None else "DPoP"  # RFC 9449 §5
+        return IssuedToken(token, jti, self._ttl, scope_text, token_type)
 
     async def _sign(self, signer: JwsSigner, claims: dict[str, Any]) -> str:
         """On the loop when no other request waits for a signature, else on the pool."""
@@ -131,6 +136,7 @@ class AccessTokenClaims:
     aud: str | list[str]
     exp: int
     iat: int
+    jkt: str | None = None
 
     @classmethod
     def from_claims(cls, claims: dict[str, Any]) -> AccessTokenClaims | None:
@@ -154,7 +160,14 @@ class AccessTokenClaims:
             aud=aud,
             exp=claims["exp"],
             iat=claims["iat"],
+            jkt=_bound_key(claims.get("cnf")),
         )
+
+
+def _bound_key(cnf: Any) -> str | None:
+    """RFC 9449 §6.1: the `cnf.jkt` of a DPoP-bound token."""
+    jkt = cnf.get("jkt") if isinstance(cnf, dict) else None
+    return jkt if isinstance(jkt, str) else None
 
 
 def read_access_token(token: str, keyring: KeyRing, issuer: str) -> AccessTokenClaims | None:

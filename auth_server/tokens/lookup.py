@@ -97,4 +97,6 @@ class TokenLookup:
             "iat": found.iat,
             "token_type": ACCESS_TOKEN_TYPE,
             "jti": found.jti,
+            # RFC 9449 §6.2: the key a DPoP-bound token is bound to.
+            **({"cnf": {"jkt": found.jkt}} if found.jkt else {}),
         }

@@ -25,6 +25,8 @@ class Family:
     auth_time: int
     revoked: bool
     started_at: int
+    jkt: str | None = None
+    """RFC 9449 §5: the DPoP key a public client's refresh tokens are bound to."""
 
     @classmethod
     def from_row(cls, row: Row) -> Family:
@@ -37,6 +39,7 @@ class Family:
             auth_time=int(row["auth_time"]),
             revoked=row["revoked_at"] is not None,
             started_at=int(row["started_at"]),
+            jkt=row["jkt"],
         )
 
 
@@ -70,7 +73,7 @@ class RefreshTokenState:
 
 
 _FAMILY_COLUMNS = (
-    "family_id, client_id, user_id, scope, audience, auth_time, revoked_at,"
+    "family_id, client_id, user_id, scope, audience, auth_time, revoked_at, jkt,"
     " created_at AS started_at"
 )
 
@@ -99,19 +102,22 @@ class RefreshTokens:
         scope: tuple[str, ...],
         audience: tuple[str, ...],
         auth_time: int,
+        jkt: str | None = None,
     ) -> tuple[str, str]:
         """A new family with its first token; return (family_id, refresh_token)."""
         family_id = secrets.token_urlsafe(16)
         now = int(time.time())
         await tx.execute(
             "INSERT INTO token_families (family_id, client_id, user_id, scope, audience,"
-            " auth_time, revoked_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, NULL, $7)",
+            " auth_time, revoked_at, jkt, created_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8)",
             family_id,
             client_id,
             user_id,
             format_scope(scope),
             json.dumps(list(audience)),
             auth_time,
+            jkt,
             now,
         )
         return family_id, await self.add_token(tx, family_id, started_at=now)
@@ -180,8 +186,8 @@ class RefreshTokens:
         """The token and its family, whatever their state; None if unknown."""
         row = await self._db.fetchrow(
             "SELECT f.family_id, f.client_id, f.user_id, f.scope, f.audience, f.auth_time,"
-            " f.revoked_at, f.created_at AS started_at, r.created_at, r.expires_at, r.used_at,"
-            " u.disabled"
+            " f.revoked_at, f.jkt, f.created_at AS started_at, r.created_at, r.expires_at,"
+            " r.used_at, u.disabled"
             " FROM refresh_tokens r JOIN token_families f ON f.family_id = r.family_id"
             " JOIN users u ON u.user_id = f.user_id WHERE r.token_digest = $1",
             self._secrets.digest(token),

@@ -33,7 +33,7 @@ def parse(argv: Sequence[str] | None) -> Options:
     parser.add_argument("--measure", type=int, default=5, help="whole seconds (default 5)")
     parser.add_argument("--connections", type=int, default=64, help="for (b)-(e), ceilings")
     parser.add_argument("--databases", default="sqlite,postgresql", help="comma-separated")
-    parser.add_argument("--only", default="abcde", help="scenarios to run, e.g. ac")
+    parser.add_argument("--only", default="abcdef", help="scenarios to run, e.g. ac")
     parser.add_argument(
         "--profile", default="", help="scenarios to sample with py-spy while measured, e.g. ac"
     )

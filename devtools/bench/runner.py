@@ -26,7 +26,7 @@ class Options:
     measure: int = 5
     connections: int = 64
     databases: tuple[str, ...] = ("sqlite", "postgresql")
-    only: frozenset[str] = frozenset("abcde")
+    only: frozenset[str] = frozenset("abcdef")
     profile: frozenset[str] = frozenset()
     log_level: str = "warning"
     max_pool: int = 150_000

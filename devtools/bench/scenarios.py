@@ -17,11 +17,13 @@ from devtools.bench.deployment import (
     metadata,
     register_client,
 )
+from devtools.bench.proofs import ProofSigner, fetch_dpop_token, mint_proofs
 from devtools.bench.runner import Case, Runner
 from devtools.bench.services import Service, free_port
 from devtools.bench.targets import (
     ACCOUNT,
     DOCUMENTS,
+    DPOP,
     FORM,
     FRESH_TOKENS,
     GUARDED_PUBLIC,
@@ -87,6 +89,10 @@ def run_deployment(runner: Runner, deployment: Deployment, first: bool) -> None:
                 _account(runner, deployment, workers, token)
             if PROTECTED in runner.options.only and first:
                 _protected(runner, deployment, workers, token)
+            if DPOP in runner.options.only and first:
+                signer = ProofSigner()
+                bound = fetch_dpop_token(document["token_endpoint"], client, signer)
+                _dpop(runner, deployment, workers, (token, bound), signer)
 
 
 def _token_endpoint(
@@ -139,6 +145,43 @@ def _protected(runner: Runner, deployment: Deployment, workers: int, token: str)
             runner.measure(
                 Case(GUARDED_PUBLIC, label, workers, connections), Load(f"{url}/hello"), app
             )
+
+
+def _dpop(
+    runner: Runner,
+    deployment: Deployment,
+    workers: int,
+    tokens: tuple[str, str],
+    signer: ProofSigner,
+) -> None:
+    """(f) the bench app's /protected with one DPoP-bound token and a fresh proof each request,
+    beside (b), the same route with a bearer token, measured again in the same process."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    guard = ["--issuer", deployment.auth_url, "--audience", deployment.resource_url]
+    command = bench_app_command(runner, port, workers, *guard)
+    connections = runner.options.connections
+    with runner.supervisor.running(
+        f"bench-app-dpop-w{workers}", command, deployment.env, url, workers
+    ) as app:
+        if PROTECTED not in runner.options.only:
+            case = Case(PROTECTED, "protected hello, one token", workers, connections)
+            runner.measure(case, _bearer(f"{url}/protected", tokens[0]), app)
+        bearer = [m.result.rps for m in runner.measurements if m.scenario == PROTECTED]
+        count = max(5_000, int(1.2 * max(bearer) * (runner.options.warm + runner.options.measure)))
+        count = min(count, runner.options.max_pool)
+        path = runner.options.workdir / f"proofs-w{workers}.txt"
+        htu = deployment.resource_url + "/protected"  # its identifier's origin: RFC 9449 §4.3
+        mint_proofs(signer, htu, tokens[1], count, path)
+        load = Load(
+            f"{url}/protected",
+            headers=(("Authorization", f"DPoP {tokens[1]}"),),
+            token_file=path,
+            pool_header="DPoP",
+            pool_prefix="",
+        )
+        label = "DPoP: one token, fresh proof each request"
+        runner.measure(Case(DPOP, label, workers, connections), load, app, pool=count - 1)
 
 
 def pool_size(runner: Runner) -> int:

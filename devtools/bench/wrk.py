@@ -32,20 +32,24 @@ function done(summary, latency, requests)
 end
 """
 
-# One request per token from a file, never the same one twice while the file lasts.
+# One request per token (or DPoP proof) from a file, never the same one twice while the file
+# lasts; POOL_HEADER and POOL_PREFIX say where each line goes, beside wrk.headers.
 _TOKEN_POOL = r"""
 local bearers = {}
 local index = 0
 used = 0
 function init(args)
-  for line in io.lines(args[1]) do bearers[#bearers + 1] = "Bearer " .. line end
+  for line in io.lines(args[1]) do bearers[#bearers + 1] = POOL_PREFIX .. line end
   index = tonumber(args[2])
 end
 function request()
   index = index + 1
   if index > #bearers then index = 1 end
   used = used + 1
-  return wrk.format(nil, nil, {Authorization = bearers[index]})
+  local headers = {}
+  for name, value in pairs(wrk.headers) do headers[name] = value end
+  headers[POOL_HEADER] = bearers[index]
+  return wrk.format(nil, nil, headers)
 end
 """
 
@@ -59,6 +63,8 @@ class Load:
     headers: tuple[tuple[str, str], ...] = ()
     body: str | None = None
     token_file: Path | None = None
+    pool_header: str = "Authorization"
+    pool_prefix: str = "Bearer "
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +105,8 @@ def render_script(load: Load) -> str:
     for name, value in load.headers:
         lines.append(f"wrk.headers[{lua_string(name)}] = {lua_string(value)}")
     if load.token_file is not None:
+        lines.append(f"POOL_HEADER = {lua_string(load.pool_header)}")
+        lines.append(f"POOL_PREFIX = {lua_string(load.pool_prefix)}")
         lines.append(_TOKEN_POOL)
     lines.append(_DONE)
     return "\n".join(lines) + "\n"

@@ -39,6 +39,7 @@ async def test_metadata_names_only_what_is_implemented(auth_client: AuthClient) 
     assert set(metadata["token_endpoint_auth_methods_supported"]) == {
         "client_secret_basic",
         "client_secret_post",
+        "private_key_jwt",
         "none",
     }
     assert metadata["scopes_supported"] == ["read", "write"]
@@ -46,12 +47,14 @@ async def test_metadata_names_only_what_is_implemented(auth_client: AuthClient) 
     assert set(metadata["revocation_endpoint_auth_methods_supported"]) == {
         "client_secret_basic",
         "client_secret_post",
+        "private_key_jwt",
         "none",
     }
     assert metadata["introspection_endpoint"] == f"{ISSUER}/introspect"
     assert set(metadata["introspection_endpoint_auth_methods_supported"]) == {
         "client_secret_basic",
         "client_secret_post",
+        "private_key_jwt",
     }
     assert metadata["revocation_feed_endpoint"] == f"{ISSUER}/revocations"
     for absent in NOT_YET:

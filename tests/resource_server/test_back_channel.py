@@ -7,8 +7,8 @@ import logging
 
 import pytest
 
-from resource_server.fetch import FetchError, IssuerLink
 from resource_server.settings import Settings
+from shared.fetch import FetchError, IssuerLink
 from tests.resource_server.conftest import StartRS, bearer, until
 from tests.resource_server.issuer import FEED_CLIENT_ID, FEED_CLIENT_SECRET, TestIssuer
 

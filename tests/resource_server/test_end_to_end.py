@@ -15,6 +15,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 
+from shared.dpop import ALGORITHMS as DPOP_ALGORITHMS
 from tests.resource_server.conftest import RealIssuer, RSClient, bearer, challenge
 from tests.resource_server.issuer import AUDIENCE, b64url, new_key, sign_raw
 
@@ -141,4 +142,5 @@ async def test_protected_resource_metadata(rs_real: RSClient, real_issuer: RealI
         "authorization_servers": [real_issuer.url],
         "scopes_supported": ["read", "write"],
         "bearer_methods_supported": ["header"],
+        "dpop_signing_alg_values_supported": list(DPOP_ALGORITHMS),
     }

@@ -12,7 +12,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from resource_server.appkeys import VALIDATOR
-from resource_server.jwks import backoff, refresh_interval
+from resource_server.jwks import backoff
+from shared.fetch import refresh_interval
 from tests.resource_server.conftest import RSClient, StartRS, bearer, until, wait_ready
 from tests.resource_server.issuer import TestIssuer, new_key, public_jwk
 

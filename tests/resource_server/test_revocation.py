@@ -9,8 +9,8 @@ import logging
 import pytest
 
 from resource_server.appkeys import HTTP_CLIENT, REVOCATION
-from resource_server.fetch import FetchError
 from resource_server.revocation import RevokedJtis, basic_authorization, parse_page
+from shared.fetch import FetchError
 from tests.resource_server.conftest import RSClient, StartRS, bearer, challenge, until
 from tests.resource_server.issuer import FEED_CLIENT_ID, FEED_CLIENT_SECRET, TestIssuer
 

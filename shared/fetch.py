@@ -1,9 +1,11 @@
-"""Small JSON documents from the issuer over HTTP: status, size cap and parsing checked, no
-redirect followed; and where this server reaches the issuer (its back channel)."""
+"""Small JSON documents (an issuer's, a client's keys) over HTTP: status, size cap and parsing
+checked, no redirect followed; how long a fetched document may be kept; and where a server
+reaches its issuer (its back channel)."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +14,10 @@ import aiohttp
 
 CHUNK_BYTES = 16 * 1024
 METADATA_PATH = "/.well-known/oauth-authorization-server"
+DEFAULT_MAX_AGE = 300
+MIN_MAX_AGE = 60
+MAX_MAX_AGE = 86_400
+_MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
 
 
 class FetchError(Exception):
@@ -89,3 +95,16 @@ async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
         if len(body) > limit:
             raise FetchError(f"{response.url}: the document is larger than {limit} bytes")
     return bytes(body)
+
+
+def refresh_interval(cache_control: str | None) -> int:
+    """Seconds until the next scheduled fetch: the JWKS's max-age (RFC 9111 §5.2.2.1),
+    clamped so that a bad header neither hammers the issuer nor pins old keys for long."""
+    if not cache_control:
+        return DEFAULT_MAX_AGE
+    directives = cache_control.lower()
+    if "no-store" in directives or "no-cache" in directives:
+        return MIN_MAX_AGE
+    match = _MAX_AGE.search(cache_control)
+    seconds = int(match.group(1)) if match else DEFAULT_MAX_AGE
+    return max(MIN_MAX_AGE, min(MAX_MAX_AGE, seconds))
