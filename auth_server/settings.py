@@ -9,21 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auth_server.signing.jose import SIGNING_ALGORITHMS
-from shared.config import (
-    Option,
-    Reader,
-    SettingError,
-    check_url,
-    public_url,
-    read_origins,
-    service_options,
-)
-from shared.proxies import NO_PROXIES, TrustedProxies, read_trusted_proxies
+from shared.config import Option, Reader, SettingError, check_url, public_url, service_options
+from shared.proxies import NO_PROXIES, TrustedProxies, service_settings
 
 DAY = 86_400
 
 OPTIONS: tuple[Option, ...] = (
-    *service_options("AUTH", 8000, "auth"),
+    *service_options("AUTH", 8000, "auth", "the credential-less endpoints"),
     Option(
         "AUTH_ISSUER",
         "the `iss` of every token and the base of every endpoint URL",
@@ -96,16 +88,6 @@ OPTIONS: tuple[Option, ...] = (
         "AUTH_AUDIENCES",
         "further resource identifiers this server issues tokens for, comma-separated",
         "none",
-    ),
-    Option(
-        "AUTH_CORS_ORIGINS",
-        "origins allowed to call the credential-less endpoints from a browser, or *",
-        "*",
-    ),
-    Option(
-        "AUTH_METRICS_LISTEN",
-        "host:port on which /metrics is served instead of on the public port",
-        None,
     ),
 )
 
@@ -217,11 +199,7 @@ class Settings:
                 "AUTH_CLIENT_ID_METADATA_DOCUMENTS", "off", DOCUMENT_MODES
             ),
             audiences=_audiences(read),
-            cors_origins=read_origins(read, "AUTH_CORS_ORIGINS"),
-            log_level=read.log_level("AUTH"),
-            log_format=read.log_format("AUTH"),
-            metrics_listen=read.listen("AUTH_METRICS_LISTEN"),
-            trusted_proxies=read_trusted_proxies(read, "AUTH"),
+            **service_settings(read, "AUTH"),
         )
 
 

@@ -7,16 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from shared.config import (
-    Option,
-    Reader,
-    SettingError,
-    check_url,
-    public_url,
-    read_origins,
-    service_options,
-)
-from shared.proxies import NO_PROXIES, TrustedProxies, read_trusted_proxies
+from shared.config import Option, Reader, SettingError, check_url, public_url, service_options
+from shared.proxies import NO_PROXIES, TrustedProxies, service_settings
 
 DAY = 86_400
 MAX_LEEWAY = 60
@@ -30,7 +22,7 @@ METADATA_PATH = "/.well-known/oauth-protected-resource"
 DEFAULT_POLL_INTERVAL = 10
 
 OPTIONS: tuple[Option, ...] = (
-    *service_options("RESOURCE", 8001, "resource"),
+    *service_options("RESOURCE", 8001, "resource", "the metadata and protected routes"),
     Option(
         "RESOURCE_IDENTIFIER",
         "the audience this server accepts, and its RFC 9728 `resource`",
@@ -72,16 +64,6 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("RESOURCE_CLIENT_ID", "this server's client at the issuer, to read the feed", None),
     Option("RESOURCE_CLIENT_SECRET", "that client's secret", None, secret=True),
-    Option(
-        "RESOURCE_CORS_ORIGINS",
-        "origins allowed to call the metadata and protected routes from a browser, or *",
-        "*",
-    ),
-    Option(
-        "RESOURCE_METRICS_LISTEN",
-        "host:port on which /metrics is served instead of on the public port",
-        None,
-    ),
 )
 
 
@@ -159,11 +141,7 @@ class Settings:
             dpop=read.choice("RESOURCE_DPOP", "allowed", ("allowed", "required")),
             client_id=client_id,
             client_secret=read.raw("RESOURCE_CLIENT_SECRET"),
-            cors_origins=read_origins(read, "RESOURCE_CORS_ORIGINS"),
-            log_level=read.log_level("RESOURCE"),
-            log_format=read.log_format("RESOURCE"),
-            metrics_listen=read.listen("RESOURCE_METRICS_LISTEN"),
-            trusted_proxies=read_trusted_proxies(read, "RESOURCE"),
+            **service_settings(read, "RESOURCE"),
             auth_server_url=_optional_url(read, "RESOURCE_AUTH_SERVER_URL"),
         )
         _check_revocation(settings)

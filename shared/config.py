@@ -41,8 +41,11 @@ class Option:
         return "--" + self.env.split("_", 1)[1].lower().replace("_", "-")
 
 
-def service_options(prefix: str, port: int, database: str) -> tuple[Option, ...]:
-    """The settings every service has: where it listens, its database, its logs."""
+def service_options(
+    prefix: str, port: int, database: str, browser_routes: str
+) -> tuple[Option, ...]:
+    """The settings every service has: where it listens, its database, its logs, its proxies,
+    the browsers it answers (on `browser_routes`) and where its metrics are served."""
     return (
         Option(f"{prefix}_HOST", "listen address", "127.0.0.1"),
         Option(f"{prefix}_PORT", "listen port", str(port)),
@@ -57,6 +60,16 @@ def service_options(prefix: str, port: int, database: str) -> tuple[Option, ...]
             f"{prefix}_TRUSTED_PROXIES",
             "addresses or CIDR blocks whose X-Forwarded-For/-Proto and Forwarded headers are"
             " believed, comma-separated",
+            None,
+        ),
+        Option(
+            f"{prefix}_CORS_ORIGINS",
+            f"origins allowed to call {browser_routes} from a browser, or *",
+            "*",
+        ),
+        Option(
+            f"{prefix}_METRICS_LISTEN",
+            "host:port on which /metrics is served instead of on the public port",
             None,
         ),
     )

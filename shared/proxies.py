@@ -6,11 +6,12 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
-from shared.config import Reader, SettingError
+from shared.config import Reader, SettingError, read_origins
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -134,3 +135,15 @@ def forwarded_middleware(proxies: TrustedProxies) -> Middleware:
             request.update(seen)
 
     return forwarded
+
+
+def service_settings(read: Reader, prefix: str) -> dict[str, Any]:
+    """The values of the settings every service has beyond where it listens: its CORS
+    origins, logs, metrics address and trusted proxies (as Settings keyword arguments)."""
+    return {
+        "cors_origins": read_origins(read, f"{prefix}_CORS_ORIGINS"),
+        "log_level": read.log_level(prefix),
+        "log_format": read.log_format(prefix),
+        "metrics_listen": read.listen(f"{prefix}_METRICS_LISTEN"),
+        "trusted_proxies": read_trusted_proxies(read, prefix),
+    }
