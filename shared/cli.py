@@ -11,7 +11,7 @@ from importlib import metadata
 from typing import Protocol, TypeVar
 
 from shared.config import Option, SettingError, add_flags
-from shared.failures import describe
+from shared.failures import Listening, describe
 from shared.logging import configure_logging
 from shared.serve import ServeOptions, fail
 
@@ -19,15 +19,9 @@ MAX_WORKERS = 64
 DISTRIBUTION = "oauth-token-service"
 
 
-class ServiceSettings(Protocol):
+class ServiceSettings(Listening, Protocol):
     """What every service's settings have: where it listens, its database, its logs."""
 
-    @property
-    def host(self) -> str: ...
-    @property
-    def port(self) -> int: ...
-    @property
-    def database_url(self) -> str: ...
     @property
     def log_level(self) -> str: ...
     @property
