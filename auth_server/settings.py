@@ -40,7 +40,11 @@ OPTIONS: tuple[Option, ...] = (
         "how long a key signs before a scheduled rotation replaces it, seconds (30 days)",
         "2592000",
     ),
-    Option("AUTH_SIGNING_ALG", "algorithm of new signing keys: RS256, PS256 or ES256", "RS256"),
+    Option(
+        "AUTH_SIGNING_ALG",
+        "algorithm of new signing keys: RS256, PS256, ES256 or EdDSA (Ed25519)",
+        "RS256",
+    ),
     Option("AUTH_DATA_DIR", "directory for generated secrets when none are configured", "var"),
     Option(
         "AUTH_KEY_ENCRYPTION_KEY",
@@ -171,7 +175,9 @@ def _rotation_interval(read: Reader, publish_delay: int) -> int:
 
 
 def _signing_alg(read: Reader) -> str:
-    alg = read.text("AUTH_SIGNING_ALG", "RS256").strip().upper()
+    text = read.text("AUTH_SIGNING_ALG", "RS256").strip()
+    # Case-insensitive, as before; the value kept is the registered name (RFC 7518, RFC 8037).
+    alg = next((name for name in SIGNING_ALGORITHMS if name.upper() == text.upper()), text)
     if alg not in SIGNING_ALGORITHMS:
         raise SettingError("AUTH_SIGNING_ALG", f"expected one of {', '.join(SIGNING_ALGORITHMS)}")
     return alg

@@ -63,3 +63,8 @@ def test_registration_is_closed_unless_a_token_is_set() -> None:
     settings = Settings.from_env({}, {"AUTH_REGISTRATION_TOKEN": token})
     assert settings.registration_token == token
     assert token not in repr(settings)
+
+
+@pytest.mark.parametrize("value", ["EdDSA", "eddsa", " EDDSA "])
+def test_eddsa_is_read_in_any_case_and_kept_by_its_registered_name(value: str) -> None:
+    assert Settings.from_env({"AUTH_SIGNING_ALG": value}).signing_alg == "EdDSA"
