@@ -86,11 +86,24 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         # commands (client, user, keys) do not need it.
         from auth_server.app import create_app
 
+        if args.workers > 1:
+            asyncio.run(_open_once(settings))
         return run(create_app, settings, serve_options("auth-server", settings, args.workers))
     try:
         return asyncio.run(_with_storage(settings, args, _COMMANDS[_command_name(args)]))
     except (KeyUnavailable, SecretMismatch) as exc:
         raise CommandFailed(str(exc)) from None
+
+
+async def _open_once(settings: Settings) -> None:
+    """Before several workers start: the secrets, the database and its schema, once, here, so
+    that a bad secret or an unreachable database is one line from this process (exit 2 or 1)
+    and no two workers race to generate the secrets or migrate."""
+    try:
+        storage = await open_storage(settings)
+    except SecretMismatch as exc:
+        raise CommandFailed(str(exc)) from None
+    await storage.database.close()
 
 
 def _command_name(args: argparse.Namespace) -> str:
