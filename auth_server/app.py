@@ -42,9 +42,10 @@ from auth_server.signing.rotation import KeyMaintenance
 from auth_server.signing.schedule import RotationPolicy
 from auth_server.signing.store import KeyRepository
 from auth_server.storage import Storage, open_storage
-from auth_server.tokens.issuer import AccessTokenIssuer
+from auth_server.tokens.issuer import AccessTokenIssuer, signing_threads
 from auth_server.tokens.lookup import TokenLookup
 from shared.background import in_background
+from shared.cpus import usable_cpus
 from shared.service import pool_metrics, service_app
 
 MAX_BODY_BYTES = 64 * 1024
@@ -111,7 +112,8 @@ async def signing_keys(app: web.Application) -> AsyncIterator[None]:
     settings, storage = app[SETTINGS], app[STORAGE]
     await storage.keys.ensure_current(settings.signing_alg)
     await app[KEYRING].load(storage.keys)
-    tokens = AccessTokenIssuer(settings.issuer, settings.access_token_ttl, app[KEYRING])
+    threads = signing_threads(settings.workers, usable_cpus())
+    tokens = AccessTokenIssuer(settings.issuer, settings.access_token_ttl, app[KEYRING], threads)
     try:
         app[TOKEN_LOOKUP] = TokenLookup(
             settings.issuer, app[KEYRING], storage.refresh_tokens, storage.revoked, storage.clients

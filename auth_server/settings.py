@@ -94,6 +94,8 @@ class Settings:
     registration_token: str | None = field(default=None, repr=False)
     log_level: str = "info"
     log_format: str = "text"
+    workers: int = 1
+    """Processes `serve` runs (its `--workers`, not a setting): where tokens are signed."""
 
     @property
     def secure_cookies(self) -> bool:

@@ -8,6 +8,7 @@ import getpass
 import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from auth_server.cli.keys import KEY_COMMANDS, add_key_parsers
@@ -88,6 +89,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
         if args.workers > 1:
             asyncio.run(_open_once(settings))
+        settings = replace(settings, workers=args.workers)
         return run(create_app, settings, serve_options("auth-server", settings, args.workers))
     try:
         return asyncio.run(_with_storage(settings, args, _COMMANDS[_command_name(args)]))
