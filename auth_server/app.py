@@ -65,9 +65,10 @@ from auth_server.signing.schedule import RotationPolicy
 from auth_server.signing.store import ID_TOKEN, KeyRepository
 from auth_server.storage import Storage, open_storage
 from auth_server.tokens.dpop import DpopBinding
-from auth_server.tokens.issuer import AccessTokenIssuer
+from auth_server.tokens.issuer import AccessTokenIssuer, signing_threads
 from auth_server.tokens.lookup import TokenLookup
 from shared.background import in_background
+from shared.cpus import usable_cpus
 from shared.dpop import NonceSource, ProofVerifier
 from shared.service import pool_metrics, service_app
 
@@ -167,7 +168,8 @@ async def signing_keys(app: web.Application) -> AsyncIterator[None]:
     await storage.keys.ensure_current(settings.signing_alg)
     await app[KEYRING].load(storage.keys)
     id_tokens = await install_openid(app, settings, storage)
-    tokens = AccessTokenIssuer(settings.issuer, settings.access_token_ttl, app[KEYRING])
+    threads = signing_threads(settings.workers, usable_cpus())
+    tokens = AccessTokenIssuer(settings.issuer, settings.access_token_ttl, app[KEYRING], threads)
     try:
         app[TOKEN_LOOKUP] = TokenLookup(
             settings.issuer, app[KEYRING], storage.refresh_tokens, storage.revoked, storage.clients

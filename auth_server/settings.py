@@ -47,7 +47,11 @@ OPTIONS: tuple[Option, ...] = (
         "how long a key signs before a scheduled rotation replaces it, seconds (30 days)",
         "2592000",
     ),
-    Option("AUTH_SIGNING_ALG", "algorithm of new signing keys: RS256, PS256 or ES256", "RS256"),
+    Option(
+        "AUTH_SIGNING_ALG",
+        "algorithm of new signing keys: RS256, PS256, ES256 or EdDSA (Ed25519)",
+        "RS256",
+    ),
     Option(
         "AUTH_DPOP_NONCE",
         "`on`: the token endpoint asks for server nonces in DPoP proofs (RFC 9449 §8)",
@@ -134,6 +138,8 @@ class Settings:
     log_format: str = "text"
     metrics_listen: tuple[str, int] | None = None
     trusted_proxies: TrustedProxies = NO_PROXIES
+    workers: int = 1
+    """Processes `serve` runs (its `--workers`, not a setting): where tokens are signed."""
 
     @property
     def secure_cookies(self) -> bool:
@@ -254,7 +260,9 @@ def _rotation_interval(read: Reader, publish_delay: int) -> int:
 
 
 def _signing_alg(read: Reader) -> str:
-    alg = read.text("AUTH_SIGNING_ALG", "RS256").strip().upper()
+    text = read.text("AUTH_SIGNING_ALG", "RS256").strip()
+    # Case-insensitive, as before; the value kept is the registered name (RFC 7518, RFC 8037).
+    alg = next((name for name in SIGNING_ALGORITHMS if name.upper() == text.upper()), text)
     if alg not in SIGNING_ALGORITHMS:
         raise SettingError("AUTH_SIGNING_ALG", f"expected one of {', '.join(SIGNING_ALGORITHMS)}")
     return alg

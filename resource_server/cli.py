@@ -28,16 +28,21 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "migrate":
         asyncio.run(_migrate(settings))
         return 0
+    if args.workers > 1:
+        # The database and its schema once, here, before the workers: an unreachable database
+        # is then one line from this process, and no two workers race to migrate.
+        asyncio.run(_migrate(settings, quiet=True))
     return run(create_app, settings, serve_options("resource-server", settings, args.workers))
 
 
-async def _migrate(settings: Settings) -> None:
+async def _migrate(settings: Settings, *, quiet: bool = False) -> None:
     database = await open_database(settings.database_url)
     try:
         applied = await migrate(database, COMPONENT, MIGRATIONS)
     finally:
         await database.close()
-    print(migration_report(applied))
+    if not quiet:
+        print(migration_report(applied))
 
 
 if __name__ == "__main__":

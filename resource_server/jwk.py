@@ -13,6 +13,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 RSA_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"})
 EC_ALGORITHMS = {"P-256": "ES256", "P-384": "ES384", "P-521": "ES512"}
+# RFC 8037 §3.1: an OKP key on Ed25519 signs EdDSA; Ed448 and X25519 we do not accept.
+OKP_ALGORITHMS = {"Ed25519": "EdDSA"}
 # RFC 7518 §3.3: a key of 2048 bits or larger MUST be used with these algorithms.
 MIN_RSA_BITS = 2048
 
@@ -31,7 +33,8 @@ class KeySet:
 
 
 def accept_jwks(document: Mapping[str, Any], algorithms: Iterable[str]) -> KeySet:
-    """Keep the public RSA and EC signing keys usable with an allowed `alg`; say why others go."""
+    """Keep the public RSA, EC and Ed25519 signing keys usable with an allowed `alg`; say why
+    others go."""
     allowed = frozenset(algorithms)
     members = document.get("keys")
     if not isinstance(members, list):
@@ -90,8 +93,8 @@ def _candidates(member: Any, allowed: frozenset[str]) -> tuple[list[str], str | 
 
 def _unusable(member: dict[str, Any]) -> str | None:
     """Why a JWK cannot be a public signing key for us, or None."""
-    if member.get("kty") not in ("RSA", "EC"):
-        return f"key type {member.get('kty')!r} is not RSA or EC"
+    if member.get("kty") not in ("RSA", "EC", "OKP"):
+        return f"key type {member.get('kty')!r} is not RSA, EC or OKP"
     if PRIVATE_MEMBERS & member.keys():
         return "the document holds private key material"
     if member.get("use", "sig") != "sig":  # RFC 7517 §4.2
@@ -103,8 +106,9 @@ def _unusable(member: dict[str, Any]) -> str | None:
 
 
 def _algorithms_for(member: dict[str, Any]) -> list[str]:
-    """RFC 7518 §3.1: the `alg` values a key of this type and curve can verify."""
+    """RFC 7518 §3.1, RFC 8037 §3.1: the `alg` values a key of this type and curve can verify."""
     if member["kty"] == "RSA":
         return sorted(RSA_ALGORITHMS)
-    alg = EC_ALGORITHMS.get(str(member.get("crv")))
+    curves = EC_ALGORITHMS if member["kty"] == "EC" else OKP_ALGORITHMS
+    alg = curves.get(str(member.get("crv")))
     return [alg] if alg else []

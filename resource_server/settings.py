@@ -14,7 +14,7 @@ DAY = 86_400
 MAX_LEEWAY = 60
 # RFC 8725 §3.1: asymmetric algorithms only; never `none`, never HMAC.
 SUPPORTED_ALGORITHMS = frozenset(
-    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"}
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
 )
 # RFC 9728 §3: the metadata lives at this path, followed by the identifier's own path.
 METADATA_PATH = "/.well-known/oauth-protected-resource"

@@ -11,6 +11,7 @@ from importlib import metadata
 from typing import Protocol, TypeVar
 
 from shared.config import Option, SettingError, add_flags
+from shared.cpus import usable_cpus
 from shared.failures import Listening, describe
 from shared.logging import configure_logging
 from shared.serve import ServeOptions, fail
@@ -54,7 +55,10 @@ def service_parser(prog: str, description: str, options: tuple[Option, ...]) -> 
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve_cmd = commands.add_parser("serve", parents=[settings], help="run the server")
     serve_cmd.add_argument(
-        "--workers", type=int, default=1, help="processes sharing the port (default 1)"
+        "--workers",
+        type=int,
+        default=min(usable_cpus(), MAX_WORKERS),
+        help="processes sharing the port (default: the CPUs this process may use, %(default)s)",
     )
     commands.add_parser("migrate", parents=[settings], help="create or upgrade the schema")
     return ServiceParser(parser, commands, settings)

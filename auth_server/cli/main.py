@@ -7,6 +7,7 @@ import asyncio
 import getpass
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 
 from auth_server.cli.clients import CLIENT_COMMANDS, add_client_parsers, print_json
 from auth_server.cli.keys import KEY_COMMANDS, add_key_parsers
@@ -74,9 +75,20 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from auth_server.app import create_app
 
         warn_if_key_beside_database(settings)
+        if args.workers > 1:
+            asyncio.run(_open_once(settings))
+        settings = replace(settings, workers=args.workers)
         return run(create_app, settings, serve_options("auth-server", settings, args.workers))
     # A key-encryption key or pepper that does not fit the database stops it at start-up.
     return asyncio.run(_with_storage(settings, args, _COMMANDS[_command_name(args)]))
+
+
+async def _open_once(settings: Settings) -> None:
+    """Before several workers start: the secrets, the database and its schema, once, here, so
+    that a bad secret or an unreachable database is one line from this process (exit 2 or 1)
+    and no two workers race to generate the secrets or migrate."""
+    storage = await open_storage(settings)
+    await storage.database.close()
 
 
 def _command_name(args: argparse.Namespace) -> str:

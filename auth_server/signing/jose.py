@@ -1,5 +1,5 @@
 """The JOSE pieces we need: public JWKs, RFC 7638 thumbprints and compact JWS signing
-with RS256, PS256 or ES256."""
+with RS256, PS256, ES256 or EdDSA (Ed25519, RFC 8037)."""
 
 from __future__ import annotations
 
@@ -9,18 +9,19 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 RSA_KEY_BITS = 2048
 EC_CURVE = "P-256"
-SIGNING_ALGORITHMS = ("RS256", "PS256", "ES256")
+SIGNING_ALGORITHMS = ("RS256", "PS256", "ES256", "EdDSA")
 _RSA_ALGORITHMS = ("RS256", "PS256")
 _P256_BYTES = 32
+OKP_CURVE = "Ed25519"
 
-PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
-PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
+PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
+PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
 
 
 def b64url(data: bytes) -> str:
@@ -63,11 +64,14 @@ def generate_rsa_key() -> rsa.RSAPrivateKey:
 
 
 def generate_key(alg: str) -> PrivateKey:
-    """A fresh key for `alg`: RSA for RS256 and PS256, P-256 for ES256 (RFC 7518 §3.4)."""
+    """A fresh key for `alg`: RSA for RS256 and PS256, P-256 for ES256 (RFC 7518 §3.4),
+    Ed25519 for EdDSA (RFC 8037 §3.1)."""
     if alg in _RSA_ALGORITHMS:
         return generate_rsa_key()
     if alg == "ES256":
         return ec.generate_private_key(ec.SECP256R1())
+    if alg == "EdDSA":
+        return ed25519.Ed25519PrivateKey.generate()
     raise ValueError(f"unsupported signing algorithm {alg}")
 
 
@@ -81,12 +85,19 @@ def fits(key: PrivateKey | PublicKey, alg: str) -> bool:
         return isinstance(key, ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey) and (
             isinstance(key.curve, ec.SECP256R1)
         )
+    if alg == "EdDSA":
+        return isinstance(key, ed25519.Ed25519PrivateKey | ed25519.Ed25519PublicKey)
     return False
 
 
 def public_members(key: PrivateKey) -> dict[str, str]:
     """The required members of the public JWK, the ones its thumbprint covers
-    (RFC 7638 §3.2; RFC 7518 §6.2.1 and §6.3.1)."""
+    (RFC 7638 §3.2; RFC 7518 §6.2.1 and §6.3.1; RFC 8037 §2 and §A.3)."""
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        raw = key.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+        return {"crv": OKP_CURVE, "kty": "OKP", "x": b64url(raw)}
     if isinstance(key, ec.EllipticCurvePrivateKey):
         point = key.public_key().public_numbers()
         # RFC 7518 §6.2.1.2: x and y are the full length of the curve's coordinates.
@@ -98,6 +109,8 @@ def public_members(key: PrivateKey) -> dict[str, str]:
 
 def public_key(jwk: dict[str, str]) -> PublicKey:
     """The public key of one of our published JWKs."""
+    if jwk["kty"] == "OKP":
+        return ed25519.Ed25519PublicKey.from_public_bytes(_b64url_decode(jwk["x"]))
     if jwk["kty"] == "EC":
         point = ec.EllipticCurvePublicNumbers(_number(jwk["x"]), _number(jwk["y"]), ec.SECP256R1())
         return point.public_key()
@@ -120,6 +133,8 @@ def _signature_function(key: PrivateKey, alg: str) -> Callable[[bytes], bytes]:
     """How `alg` signs with this key (RFC 7518 §3.3, §3.4, §3.5)."""
     if not fits(key, alg):
         raise ValueError(f"this key cannot sign {alg}")
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        return key.sign  # RFC 8037 §3.1: the 64-octet Ed25519 signature as it is
     if isinstance(key, ec.EllipticCurvePrivateKey):
         curve_key = key
 

@@ -4,7 +4,6 @@ read back (for revocation and introspection) with the keys the ring publishes.""
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +19,14 @@ from auth_server.signing.keyring import KeyRing
 MAX_TOKEN_LENGTH = 8192
 _TYPES = ("at+jwt", "application/at+jwt")
 _REQUIRED = ["iss", "sub", "aud", "exp", "iat", "jti", "client_id"]
+# Signatures dear enough (RSA: hundreds of µs) that a thread handoff can pay for itself.
+_POOLED_ALGORITHMS = frozenset({"RS256", "PS256"})
+
+
+def signing_threads(workers: int, cores: int) -> int:
+    """Threads that sign RSA tokens beside one worker's loop: none once the workers fill the
+    cores (each loop signs its own), else one per core."""
+    return 0 if workers >= cores else cores
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,17 +58,24 @@ def new_jti() -> str:
 class AccessTokenIssuer:
     """Makes signed access tokens; writes nothing to the database.
 
-    One RSA signature costs 0.3-0.9 ms of CPU. A request alone in wanting one is signed on
-    the event loop: a handoff to a thread would add to its latency and save nothing. When
-    several want one at once, they are signed on a small thread pool: OpenSSL releases the
-    GIL while it signs, so one process signs on every core while its loop goes on parsing
-    requests, and no request waits on the loop behind a line of signatures."""
+    One RSA signature costs 0.3-0.9 ms of CPU; an ES256 or EdDSA one a few tens of µs, less
+    than a handoff to a thread, so those are always signed on the event loop. So is an RSA
+    signature when the process runs as many workers as the machine has cores
+    (`signing_threads` 0): each worker's loop then has a core of its own, and a thread pool
+    would only add handoffs. With fewer workers than cores, a request alone in wanting an RSA
+    signature is still signed on the loop, and several at once on a pool of
+    `signing_threads`: OpenSSL releases the GIL while it signs, so one process signs on every
+    core while its loop goes on parsing requests."""
 
-    def __init__(self, issuer: str, ttl: int, keyring: KeyRing) -> None:
+    def __init__(self, issuer: str, ttl: int, keyring: KeyRing, signing_threads: int = 0) -> None:
         self._issuer = issuer
         self._ttl = ttl
         self._keyring = keyring
-        self._pool = ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="signer")
+        self._pool = (
+            ThreadPoolExecutor(signing_threads, thread_name_prefix="signer")
+            if signing_threads > 0
+            else None
+        )
         self._waiting = 0  # requests between the start of `_sign` and their signature
         self.signed_inline = 0
         self.signed_on_pool = 0
@@ -72,7 +86,8 @@ class AccessTokenIssuer:
 
     def close(self) -> None:
         """Finish the signatures in progress and stop the pool's threads."""
-        self._pool.shutdown(wait=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
 
     async def issue(
         self,
@@ -110,7 +125,10 @@ class AccessTokenIssuer:
         return IssuedToken(token, jti, self._ttl, scope_text, token_type)
 
     async def _sign(self, signer: JwsSigner, claims: dict[str, Any]) -> str:
-        """On the loop when no other request waits for a signature, else on the pool."""
+        """On the loop when no other request waits for an RSA signature, else on the pool."""
+        if self._pool is None or signer.alg not in _POOLED_ALGORITHMS:
+            self.signed_inline += 1
+            return signer.sign(claims)
         self._waiting += 1
         try:
             # One turn of the loop first, so that requests that arrived together see each other
@@ -120,7 +138,8 @@ class AccessTokenIssuer:
                 self.signed_inline += 1
                 return signer.sign(claims)
             self.signed_on_pool += 1
-            return await asyncio.get_running_loop().run_in_executor(self._pool, signer.sign, claims)
+            pool = self._pool
+            return await asyncio.get_running_loop().run_in_executor(pool, signer.sign, claims)
         finally:
             self._waiting -= 1
 

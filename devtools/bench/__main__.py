@@ -1,10 +1,10 @@
 """`make bench`: both services' throughput and latency against ceilings measured in the same
-run (issue 8); prints one table and saves it under bench/results/."""
+run (issues 8 and 22); prints one table and saves it under bench/results/, a whole run also
+into docs/benchmarks.md with its chart."""
 
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
 import tempfile
@@ -15,12 +15,16 @@ from pathlib import Path
 from types import FrameType
 
 from devtools.bench.ceilings import CryptoCeilings, measure_crypto
-from devtools.bench.deployment import database_url, new_deployment
+from devtools.bench.default_serve import run_default, run_eddsa
+from devtools.bench.deployment import database_url, new_deployment, register_client
+from devtools.bench.jws_compare import SigningCost, measure_signing, signing_notes
+from devtools.bench.plan import planned
 from devtools.bench.report import Machine, Report, load_average, render_text, save, this_machine
 from devtools.bench.runner import Options, Runner
 from devtools.bench.scenarios import run_ceilings, run_deployment, run_fresh_tokens
 from devtools.bench.services import ROOT, ServiceFailed, Supervisor, python_env
-from devtools.bench.targets import FRESH_TOKENS, TOKEN, against_naive, evaluate
+from devtools.bench.targets import CODE, DEFAULT_SERVE, EDDSA, FRESH_TOKENS, REFRESH, evaluate
+from shared.cpus import usable_cpus
 
 RESULTS = ROOT / "bench" / "results"
 PAGE = ROOT / "docs" / "benchmarks.md"
@@ -33,7 +37,7 @@ def parse(argv: Sequence[str] | None) -> Options:
     parser.add_argument("--measure", type=int, default=5, help="whole seconds (default 5)")
     parser.add_argument("--connections", type=int, default=64, help="for (b)-(e), ceilings")
     parser.add_argument("--databases", default="sqlite,postgresql", help="comma-separated")
-    parser.add_argument("--only", default="abcdef", help="scenarios to run, e.g. ac")
+    parser.add_argument("--only", default="abcdefghij", help="scenarios to run, e.g. ac")
     parser.add_argument(
         "--profile", default="", help="scenarios to sample with py-spy while measured, e.g. ac"
     )
@@ -74,22 +78,25 @@ def execute(runner: Runner) -> None:
             data_dir.mkdir()
             deployment = new_deployment(database, url, data_dir, options.log_level)
             run_deployment(runner, deployment, first=index == 0)
+            if {DEFAULT_SERVE, REFRESH, CODE} & options.only:
+                run_default(runner, deployment, register_client(deployment))
+        if EDDSA in options.only:
+            run_eddsa(runner, database)
     if FRESH_TOKENS in options.only:
         run_fresh_tokens(runner, env)
     run_ceilings(runner, env, again=True)
 
 
-def notes(runner: Runner) -> list[str]:
-    """How the processes were run, where that differs from what was asked."""
+def notes(runner: Runner, signing: list[SigningCost]) -> list[str]:
+    """How the processes were run, where that differs from what was asked, and the signing
+    comparison against (i)'s rate."""
     found = [*runner.supervisor.notes, *runner.notes]
-    if TOKEN in runner.options.only:
-        found.append(
-            "(a) one auth-server worker signs concurrent requests on a pool of as many threads"
-            f" as cores, so it uses all {os.cpu_count()} cores already; the ≥1.6x target for 2"
-            " workers assumes one core per worker, and on 2 cores it cannot hold together with"
-            " ≥0.75x at one worker"
-        )
-    found += against_naive(runner.measurements)
+    default = [
+        m.result.rps
+        for m in runner.measurements
+        if m.scenario == DEFAULT_SERVE and m.connections == 64
+    ]
+    found += signing_notes(signing, max(default, default=0.0), usable_cpus())
     for name, uvloop in sorted(runner.loops.items()):
         if not uvloop:
             found.append(f"{name} ran on asyncio's default event loop, not uvloop")
@@ -100,9 +107,15 @@ def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def report(runner: Runner, crypto: CryptoCeilings, started: float, before: Machine) -> Report:
+def report(
+    runner: Runner,
+    crypto: CryptoCeilings,
+    started: float,
+    before: Machine,
+    signing: list[SigningCost],
+) -> Report:
     """Evaluate what was measured; print the table."""
-    rows = evaluate(runner.measurements, crypto)
+    rows = evaluate(runner.measurements, crypto, usable_cpus())
     machine = replace(before, load_after=load_average())
     options = runner.options
     settings = {
@@ -112,7 +125,7 @@ def report(runner: Runner, crypto: CryptoCeilings, started: float, before: Machi
         "launcher": options.launcher,
         "seconds": round(time.monotonic() - started),
     }
-    result = Report(tuple(rows), crypto, machine, settings, tuple(notes(runner)))
+    result = Report(tuple(rows), crypto, machine, settings, tuple(notes(runner, signing)))
     print(render_text(result.rows, crypto, machine))
     for note in result.notes:
         print(f"note: {note}")
@@ -131,11 +144,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
         options = replace(options, workdir=Path(workdir))
         supervisor = Supervisor(Path(workdir), always_launch=options.launcher == "run")
-        runner = Runner(options, supervisor)
+        runner = Runner(options, supervisor, planned=planned(options))
         crypto = CryptoCeilings(0, 0)
+        signing: list[SigningCost] = []
         try:
             print("measuring raw RS256 on one core ...", file=sys.stderr, flush=True)
             crypto = measure_crypto()
+            print("comparing JWS signing: ours, pyjwt's jwt.encode ...", file=sys.stderr)
+            signing = measure_signing()
             execute(runner)
             print("measuring raw RS256 on one core again ...", file=sys.stderr, flush=True)
             crypto = crypto.best_of(measure_crypto())
@@ -144,11 +160,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 130
         except (ServiceFailed, RuntimeError, OSError) as exc:
             print(f"error: {exc}", file=sys.stderr)
-            report(runner, crypto, started, machine)
+            report(runner, crypto, started, machine, signing)
             return 1
         finally:
             runner.supervisor.stop_all()
-    saved = save(report(runner, crypto, started, machine), RESULTS, PAGE if whole else None)
+    result = report(runner, crypto, started, machine, signing)
+    saved = save(result, RESULTS, PAGE if whole else None)
     also = ", bench/results/latest.json, docs/benchmarks.md" if whole else ""
     also = also or " (a partial run)"
     print(f"saved {saved.relative_to(ROOT)}{also}")

@@ -57,11 +57,11 @@ async def _drop_schema(server: str, schema: str) -> None:
 
 
 @contextlib.contextmanager
-def database_url(kind: str, workdir: Path) -> Iterator[str]:
-    """A fresh, empty database: a SQLite file in `workdir`, or a new PostgreSQL schema
-    (connections see only it) that is dropped afterwards."""
+def database_url(kind: str, workdir: Path, name: str = "bench") -> Iterator[str]:
+    """A fresh, empty database: a SQLite file `name`.db in `workdir`, or a new PostgreSQL
+    schema (connections see only it) that is dropped afterwards."""
     if kind == "sqlite":
-        yield f"sqlite:///{workdir.resolve()}/bench.db"
+        yield f"sqlite:///{workdir.resolve()}/{name}.db"
         return
     server, schema = postgres_server(), f"bench_{secrets.token_hex(6)}"
     asyncio.run(_create_schema(server, schema))
@@ -81,8 +81,11 @@ class Deployment:
     env: dict[str, str]
 
 
-def new_deployment(database: str, url: str, data_dir: Path, log_level: str) -> Deployment:
-    """Free ports, fixed secrets (the CLI and the server must agree), one database."""
+def new_deployment(
+    database: str, url: str, data_dir: Path, log_level: str, **extra: str
+) -> Deployment:
+    """Free ports, fixed secrets (the CLI and the server must agree), one database; `extra`
+    settings beside them (AUTH_SIGNING_ALG)."""
     auth_port, resource_port = free_port(), free_port()
     auth_url = f"http://127.0.0.1:{auth_port}"
     resource_url = f"http://127.0.0.1:{resource_port}"
@@ -100,6 +103,7 @@ def new_deployment(database: str, url: str, data_dir: Path, log_level: str) -> D
         RESOURCE_ISSUER=auth_url,
         RESOURCE_DATABASE_URL=url,
         RESOURCE_LOG_LEVEL=log_level,
+        **extra,
     )
     return Deployment(database, auth_url, resource_url, env)
 

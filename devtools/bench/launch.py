@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 
 from shared.logging import configure_logging
 from shared.serve import AppFactory, ServeOptions, run
@@ -39,13 +40,14 @@ def _bench_app(args: argparse.Namespace) -> tuple[AppFactory, object, str, str, 
     return create_app, settings, "bench-app", settings.host, settings.port, settings.log_level
 
 
-def _service(app: str) -> tuple[AppFactory, object, str, str, int, str]:
+def _service(app: str, workers: int) -> tuple[AppFactory, object, str, str, int, str]:
     """A service's own factory and settings, read from its environment as its CLI does."""
     if app == "auth_server":
         from auth_server.app import create_app as auth_app
         from auth_server.settings import Settings as AuthSettings
 
-        auth = AuthSettings.from_env()
+        # As `serve` does: the worker count decides where tokens are signed.
+        auth = replace(AuthSettings.from_env(), workers=workers)
         return auth_app, auth, "auth-server", auth.host, auth.port, auth.log_level
     from resource_server.app import create_app as resource_app
     from resource_server.settings import Settings as ResourceSettings
@@ -64,7 +66,7 @@ def _service(app: str) -> tuple[AppFactory, object, str, str, int, str]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Serve the chosen app until SIGTERM."""
     args = parse(argv)
-    chosen = _bench_app(args) if args.app == "bench_app" else _service(args.app)
+    chosen = _bench_app(args) if args.app == "bench_app" else _service(args.app, args.workers)
     factory, settings, name, host, port, log_level = chosen
     configure_logging(log_level)
     options = ServeOptions(

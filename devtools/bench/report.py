@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from devtools.bench.ceilings import CryptoCeilings
+from devtools.bench.chart import render_svg
 from devtools.bench.targets import FORM, HELLO, Row
 
 HEADERS = (
@@ -210,9 +211,15 @@ def quote_in_page(page: Path, markdown: str) -> bool:
     return True
 
 
+def chart_title(machine: Machine) -> str:
+    """What the chart shows, and where and when it was measured."""
+    return f"make bench, {machine.date}: {machine.cpu}, {machine.cores} cores"
+
+
 def save(report: Report, results: Path, page: Path | None) -> Path:
     """bench/results/<UTC timestamp>.json, then, unless `page` is None (a partial run),
-    latest.json and the Markdown table quoted in `page`, its one copy."""
+    latest.json, the Markdown table quoted in `page`, its one copy, and the chart beside
+    `page` (the same name, .svg)."""
     results.mkdir(parents=True, exist_ok=True)
     document = json.dumps(to_json(report), indent=2, ensure_ascii=False) + "\n"
     stamped = results / (time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + ".json")
@@ -223,4 +230,5 @@ def save(report: Report, results: Path, page: Path | None) -> Path:
     markdown = render_markdown(report.rows, report.crypto, report.machine, report.notes)
     if not quote_in_page(page, markdown):
         print(f"note: {page.name} has no bench-table markers; table not quoted there")
+    _write(page.with_suffix(".svg"), render_svg(report.rows, chart_title(report.machine)))
     return stamped

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +27,7 @@ class Options:
     measure: int = 5
     connections: int = 64
     databases: tuple[str, ...] = ("sqlite", "postgresql")
-    only: frozenset[str] = frozenset("abcdef")
+    only: frozenset[str] = frozenset("abcdefghij")
     profile: frozenset[str] = frozenset()
     log_level: str = "warning"
     max_pool: int = 150_000
@@ -55,6 +56,18 @@ class Runner:
     measurements: list[Measurement] = field(default_factory=list)
     loops: dict[str, bool] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    planned: int = 0
+    """How many measurements the run will make, for the progress line."""
+    started: float = field(default_factory=time.monotonic)
+
+    def progress(self) -> str:
+        """`[k/n, elapsed m:ss of about m:ss]`: the measurement just made, the time so far,
+        and the whole run's time at the pace so far."""
+        done = len(self.measurements)
+        total = max(self.planned, done)
+        elapsed = time.monotonic() - self.started
+        expected = elapsed / done * total if done else 0.0
+        return f"[{done}/{total}, {_clock(elapsed)} of about {_clock(expected)}]"
 
     def measure(self, case: Case, load: Load, service: Service, pool: int = 0) -> Measurement:
         """Warm, then measure; with a token pool, each token is sent at most once."""
@@ -94,7 +107,7 @@ class Runner:
             our_cpu=used,
         )
         self.measurements.append(measurement)
-        self._show(measurement)
+        self._show(measurement, self.progress())
         return measurement
 
     def _our_pids(self, case: Case) -> list[int]:
@@ -133,14 +146,19 @@ class Runner:
         return profiled(service.process.pid, seconds, out)
 
     @staticmethod
-    def _show(m: Measurement) -> None:
+    def _show(m: Measurement, progress: str) -> None:
         r = m.result
         where = f"w{m.workers} c{m.connections}" + (f" {m.database}" if m.database else "")
         extra = f", cores: ours {m.our_cpu:.2f}, others {m.other_cpu:.2f}"
         extra += f", errors {r.errors}" if r.errors else ""
         print(
-            f"  {m.scenario} {m.label} [{where}]: {r.rps:,.0f} req/s, "
+            f"  {progress} {m.scenario} {m.label} [{where}]: {r.rps:,.0f} req/s, "
             f"p50 {r.p50_ms:.2f} ms, p99 {r.p99_ms:.2f} ms{extra}",
             file=sys.stderr,
             flush=True,
         )
+
+
+def _clock(seconds: float) -> str:
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes}:{rest:02d}"

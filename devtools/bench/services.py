@@ -142,6 +142,20 @@ class Supervisor:
             self.stop(service)
 
     @contextlib.contextmanager
+    def running_default(
+        self, package: str, env: dict[str, str], url: str, workers: int
+    ) -> Iterator[Service]:
+        """`python -m PACKAGE serve` with no flags, as a user starts it (`workers`: what it
+        will run, for the table); stopped however the block ends."""
+        command = [sys.executable, "-m", package, "serve"]
+        name = f"{package}-default"
+        service = self.start(name, command, env, url, launcher=f"{package} serve", workers=workers)
+        try:
+            yield service
+        finally:
+            self.stop(service)
+
+    @contextlib.contextmanager
     def running_service(
         self, package: str, workers: int, env: dict[str, str], url: str
     ) -> Iterator[Service]:

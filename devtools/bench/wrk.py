@@ -54,9 +54,28 @@ end
 """
 
 
+# One request per body from a file (a refresh token or a code each), as with tokens above.
+_BODY_POOL = r"""
+local bodies = {}
+local index = 0
+used = 0
+function init(args)
+  for line in io.lines(args[1]) do bodies[#bodies + 1] = line end
+  index = tonumber(args[2])
+end
+function request()
+  index = index + 1
+  if index > #bodies then index = 1 end
+  used = used + 1
+  return wrk.format(nil, nil, nil, bodies[index])
+end
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class Load:
-    """What wrk sends: a URL, a method, headers, a body, or a file of tokens to cycle."""
+    """What wrk sends: a URL, a method, headers, a body, or a file of tokens (one bearer
+    token a line) or of bodies (one form body a line) to send once each."""
 
     url: str
     method: str = "GET"
@@ -65,6 +84,12 @@ class Load:
     token_file: Path | None = None
     pool_header: str = "Authorization"
     pool_prefix: str = "Bearer "
+    body_file: Path | None = None
+
+    @property
+    def pool_file(self) -> Path | None:
+        """The file of one-use lines, if any."""
+        return self.token_file or self.body_file
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +133,8 @@ def render_script(load: Load) -> str:
         lines.append(f"POOL_HEADER = {lua_string(load.pool_header)}")
         lines.append(f"POOL_PREFIX = {lua_string(load.pool_prefix)}")
         lines.append(_TOKEN_POOL)
+    elif load.body_file is not None:
+        lines.append(_BODY_POOL)
     lines.append(_DONE)
     return "\n".join(lines) + "\n"
 
@@ -159,8 +186,8 @@ def run_wrk(
         str(script),
         load.url,
     ]
-    if load.token_file is not None:
-        command += ["--", str(load.token_file), str(first_token)]
+    if load.pool_file is not None:
+        command += ["--", str(load.pool_file), str(first_token)]
     return parse_output(_run(command, seconds))
 
 

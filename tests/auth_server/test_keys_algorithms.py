@@ -1,4 +1,4 @@
-"""RS256, PS256 and ES256: keys of the right kind, published with their `alg`, and tokens the
+"""RS256, PS256, ES256 and EdDSA: keys of the right kind, published with their `alg`, and tokens the
 real resource server accepts when its allow-list names that algorithm."""
 
 from __future__ import annotations
@@ -22,13 +22,20 @@ import resource_server
 from auth_server import Settings, create_app
 from auth_server.appkeys import CLIENTS, KEYRING, SETTINGS
 from auth_server.clients.policy import new_client
-from auth_server.signing.jose import JwsSigner, generate_key, generate_rsa_key, public_jwk
+from auth_server.signing.jose import (
+    JwsSigner,
+    generate_key,
+    generate_rsa_key,
+    public_jwk,
+    public_key,
+    thumbprint,
+)
 from auth_server.signing.schedule import RotationPolicy
 from auth_server.storage import open_storage
 from tests.auth_server.conftest import random_secret
 
 AUDIENCE = "http://rs.test"
-ALGORITHMS = ["RS256", "PS256", "ES256"]
+ALGORITHMS = ["RS256", "PS256", "ES256", "EdDSA"]
 RSClient = TestClient[web.Request, web.Application]
 
 
@@ -61,11 +68,26 @@ def test_an_ec_key_is_published_by_curve_and_coordinates_named_by_its_thumbprint
     assert jwk["kid"] == expected.rstrip(b"=").decode()
 
 
+def test_an_ed25519_key_is_published_as_okp_and_its_thumbprint_is_rfc_8037s() -> None:
+    key = generate_key("EdDSA")
+    jwk = public_jwk(key, "EdDSA")
+    assert set(jwk) == {"kty", "crv", "x", "kid", "use", "alg"}
+    assert (jwk["kty"], jwk["crv"], len(b64decode(jwk["x"]))) == ("OKP", "Ed25519", 32)
+    assert public_key(jwk) == key.public_key()
+    # RFC 8037 §A.3: the thumbprint of the example public key.
+    example = {"crv": "Ed25519", "kty": "OKP", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}
+    assert thumbprint(example) == "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"
+
+
 def test_a_key_signs_only_the_algorithms_of_its_kind() -> None:
     with pytest.raises(ValueError, match="ES256"):
         JwsSigner(generate_rsa_key(), "k", "ES256")
     with pytest.raises(ValueError, match="RS256"):
         JwsSigner(generate_key("ES256"), "k", "RS256")
+    with pytest.raises(ValueError, match="EdDSA"):
+        JwsSigner(generate_key("ES256"), "k", "EdDSA")
+    with pytest.raises(ValueError, match="ES256"):
+        JwsSigner(generate_key("EdDSA"), "k", "ES256")
 
 
 @dataclass(frozen=True)
@@ -150,7 +172,7 @@ async def account(rs: RSClient, token: str) -> int:
     return (await rs.get("/account", headers={"Authorization": f"Bearer {token}"})).status
 
 
-@pytest.mark.parametrize("alg", ["PS256", "ES256"])
+@pytest.mark.parametrize("alg", ["PS256", "ES256", "EdDSA"])
 async def test_the_resource_server_accepts_tokens_of_the_algorithm_it_allows(
     start_issuer: StartIssuer, start_rs: StartRS, alg: str
 ) -> None:
@@ -161,6 +183,10 @@ async def test_the_resource_server_accepts_tokens_of_the_algorithm_it_allows(
     token = await issuer.token()
     assert jwt.get_unverified_header(token)["alg"] == alg
     assert await account(rs, token) == 200
+    signing_input, signature = token.rsplit(".", 1)
+    forged = b64decode(signature)[:-1] + bytes([b64decode(signature)[-1] ^ 1])
+    forged_token = f"{signing_input}.{base64.urlsafe_b64encode(forged).rstrip(b'=').decode()}"
+    assert await account(rs, forged_token) == 401
 
 
 async def test_a_new_algorithm_takes_effect_by_a_rotation(

@@ -73,3 +73,8 @@ def test_registration_is_closed_unless_a_token_is_set() -> None:
         "token",
     )
     assert Settings.from_env({"AUTH_REGISTRATION": "open"}).registration_mode == "open"
+
+
+@pytest.mark.parametrize("value", ["EdDSA", "eddsa", " EDDSA "])
+def test_eddsa_is_read_in_any_case_and_kept_by_its_registered_name(value: str) -> None:
+    assert Settings.from_env({"AUTH_SIGNING_ALG": value}).signing_alg == "EdDSA"

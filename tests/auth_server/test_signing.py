@@ -1,5 +1,6 @@
 """Where access tokens are signed: on the event loop for a request alone, on the thread pool
-when several wait at once; the tokens are the same either way."""
+when several wait at once and the process has fewer workers than cores, always on the loop
+once the workers fill the cores or the key is not RSA; the tokens are the same either way."""
 
 from __future__ import annotations
 
@@ -12,7 +13,12 @@ import pytest
 from auth_server import Settings
 from auth_server.signing.keyring import KeyRing
 from auth_server.storage import open_storage
-from auth_server.tokens.issuer import AccessTokenIssuer, IssuedToken, read_access_token
+from auth_server.tokens.issuer import (
+    AccessTokenIssuer,
+    IssuedToken,
+    read_access_token,
+    signing_threads,
+)
 
 
 @pytest.fixture
@@ -34,7 +40,7 @@ async def keyring(auth_settings: Settings) -> AsyncIterator[KeyRing]:
 
 @pytest.fixture
 def issuer(keyring: KeyRing, auth_settings: Settings) -> AccessTokenIssuer:
-    return AccessTokenIssuer(auth_settings.issuer, 300, keyring)
+    return AccessTokenIssuer(auth_settings.issuer, 300, keyring, signing_threads=2)
 
 
 class SigningThreads:
@@ -79,3 +85,39 @@ async def test_a_request_alone_is_signed_on_the_loop_and_several_at_once_on_the_
         claims = read_access_token(token.access_token, keyring, auth_settings.issuer)
         assert claims is not None
         assert claims.sub == f"user-{n % 3}"
+
+
+def test_a_pool_only_while_the_workers_leave_cores_free() -> None:
+    assert [signing_threads(workers, 2) for workers in (1, 2, 3)] == [2, 0, 0]
+    assert signing_threads(1, 1) == 0
+    assert signing_threads(2, 8) == 8
+
+
+async def test_with_no_signing_threads_even_a_crowd_is_signed_on_the_loop(
+    keyring: KeyRing, auth_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inline = AccessTokenIssuer(auth_settings.issuer, 300, keyring, signing_threads=0)
+    threads = SigningThreads(keyring, monkeypatch)
+    tokens = await asyncio.gather(*(issue(inline, n) for n in range(8)))
+    inline.close()
+    assert threads.names == [threading.current_thread().name] * 8
+    assert (inline.signed_inline, inline.signed_on_pool) == (8, 0)
+    assert read_access_token(tokens[0].access_token, keyring, auth_settings.issuer) is not None
+
+
+async def test_an_eddsa_key_is_never_handed_to_the_pool(auth_settings: Settings) -> None:
+    storage = await open_storage(auth_settings)
+    try:
+        await storage.keys.ensure_current("EdDSA")
+        ring = KeyRing()
+        await ring.load(storage.keys)
+    finally:
+        await storage.database.close()
+    eddsa = AccessTokenIssuer(auth_settings.issuer, 300, ring, signing_threads=2)
+    try:
+        tokens = await asyncio.gather(*(issue(eddsa, n) for n in range(8)))
+    finally:
+        eddsa.close()
+    assert (eddsa.signed_inline, eddsa.signed_on_pool) == (8, 0)
+    claims = read_access_token(tokens[0].access_token, ring, auth_settings.issuer)
+    assert claims is not None

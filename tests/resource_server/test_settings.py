@@ -47,8 +47,8 @@ def test_flag_wins_over_environment() -> None:
 
 
 def test_algorithms_are_a_comma_separated_list() -> None:
-    settings = Settings.from_env({"RESOURCE_ALGORITHMS": "RS256, ES256,PS256"})
-    assert settings.algorithms == ("RS256", "ES256", "PS256")
+    settings = Settings.from_env({"RESOURCE_ALGORITHMS": "RS256, ES256,PS256,EdDSA"})
+    assert settings.algorithms == ("RS256", "ES256", "PS256", "EdDSA")
 
 
 def test_metadata_url_follows_rfc_9728_for_an_identifier_with_a_path() -> None:
