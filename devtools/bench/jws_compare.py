@@ -79,20 +79,22 @@ def measure_signing(seconds: float = 2.0) -> list[SigningCost]:
     return [compare(alg, seconds) for alg in ALGORITHMS]
 
 
-def signing_notes(costs: list[SigningCost], token_rate: float, cores: int) -> list[str]:
-    """Each comparison in words, with its share of a token request at `token_rate` (req/s
-    of the default `serve`, client credentials, on `cores` cores)."""
+def signing_notes(costs: list[SigningCost], token_rates: dict[str, float], cores: int) -> list[str]:
+    """Each comparison in words, with its share of a token request at that algorithm's rate
+    (`token_rates`: req/s of client credentials on the default `serve`, (i) for RS256 and (h)
+    for EdDSA, on `cores` cores)."""
     notes = []
     for cost in costs:
         line = (
             f"JWS signing, {cost.alg}: hand-written {cost.ours_us:.1f} µs a token, pyjwt "
             f"jwt.encode with a prepared key {cost.pyjwt_us:.1f} µs"
         )
-        if token_rate > 0:
-            per_request_us = cores * 1e6 / token_rate
+        rate = token_rates.get(cost.alg, 0.0)
+        if rate > 0:
+            per_request_us = cores * 1e6 / rate
             line += (
                 f"; the difference is {cost.saved_us / per_request_us:.1%} of a token request's"
-                f" CPU ({per_request_us:.0f} µs at {token_rate:,.0f} req/s on {cores} cores)"
+                f" CPU ({per_request_us:.0f} µs at {rate:,.0f} req/s on {cores} cores)"
             )
         notes.append(line)
     return notes
