@@ -130,6 +130,8 @@ def test_the_signing_comparison_signs_alike_and_is_told_against_a_token_request(
     cost = compare("EdDSA", seconds=0.05)
     assert cost.ours_us > 0
     assert cost.pyjwt_us > 0
-    [note] = signing_notes([SigningCost("RS256", 300.0, 320.0)], token_rate=2_000, cores=2)
+    costs = [SigningCost("RS256", 300.0, 320.0), SigningCost("EdDSA", 30.0, 40.0)]
+    note, eddsa = signing_notes(costs, {"RS256": 2_000, "EdDSA": 10_000}, cores=2)
     assert "hand-written 300.0 µs" in note
     assert "2.0% of a token request's CPU (1000 µs" in note
+    assert "5.0% of a token request's CPU (200 µs at 10,000 req/s" in eddsa

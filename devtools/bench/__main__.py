@@ -91,12 +91,18 @@ def notes(runner: Runner, signing: list[SigningCost]) -> list[str]:
     """How the processes were run, where that differs from what was asked, and the signing
     comparison against (i)'s rate."""
     found = [*runner.supervisor.notes, *runner.notes]
-    default = [
-        m.result.rps
-        for m in runner.measurements
-        if m.scenario == DEFAULT_SERVE and m.connections == 64
-    ]
-    found += signing_notes(signing, max(default, default=0.0), usable_cpus())
+    rates = {
+        alg: max(
+            (
+                m.result.rps
+                for m in runner.measurements
+                if m.scenario == row and m.connections == 64
+            ),
+            default=0.0,
+        )
+        for alg, row in (("RS256", DEFAULT_SERVE), ("EdDSA", EDDSA))
+    }
+    found += signing_notes(signing, rates, usable_cpus())
     for name, uvloop in sorted(runner.loops.items()):
         if not uvloop:
             found.append(f"{name} ran on asyncio's default event loop, not uvloop")
