@@ -8,12 +8,11 @@ import time
 from collections.abc import Collection
 from typing import Any
 
-import jwt
-
 from auth_server.oidc.claims import claims_for
 from auth_server.oidc.keys import IdTokenKeys
 from auth_server.signin.users import User
 from auth_server.signing.jose import b64url
+from auth_server.signing.reading import read_own_jwt
 
 ID_TOKEN_TYPE = "JWT"
 MAX_ID_TOKEN_LENGTH = 8192
@@ -66,28 +65,14 @@ class IdTokenIssuer:
 def read_id_token(token: str, keys: IdTokenKeys, issuer: str) -> dict[str, Any] | None:
     """The claims of an ID token we signed, expired or not; None for anything else.
     RP-Initiated Logout 1.0 §2: an expired ID token is still a good hint."""
-    if len(token) > MAX_ID_TOKEN_LENGTH:
-        return None
-    try:
-        header = jwt.get_unverified_header(token)
-        published = keys.verification_key(str(header.get("kid")))
-        if published is None or header.get("typ") != ID_TOKEN_TYPE:
-            return None
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            key=published.key,
-            # RFC 8725 §3.1: the one algorithm the key was published for.
-            algorithms=[published.alg],
-            issuer=issuer,
-            options={
-                "verify_exp": False,
-                "verify_aud": False,
-                "verify_iat": False,
-                "require": _REQUIRED,
-            },
-        )
-    except jwt.PyJWTError:
-        return None
-    if not isinstance(claims["sub"], str) or not isinstance(claims["aud"], str):
+    claims = read_own_jwt(
+        token,
+        keys,
+        issuer,
+        types=(ID_TOKEN_TYPE,),
+        required=_REQUIRED,
+        max_length=MAX_ID_TOKEN_LENGTH,
+    )
+    if claims is None or not isinstance(claims["sub"], str) or not isinstance(claims["aud"], str):
         return None
     return claims

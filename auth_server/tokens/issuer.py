@@ -10,11 +10,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
-
 from auth_server.scopes import format_scope
-from auth_server.signing.jose import JwsSigner, is_canonical_b64url
+from auth_server.signing.jose import JwsSigner
 from auth_server.signing.keyring import KeyRing
+from auth_server.signing.reading import read_own_jwt
 
 MAX_TOKEN_LENGTH = 8192
 _TYPES = ("at+jwt", "application/at+jwt")
@@ -190,28 +189,9 @@ def _bound_key(cnf: Any) -> str | None:
 
 
 def read_access_token(token: str, keyring: KeyRing, issuer: str) -> AccessTokenClaims | None:
-    """Our own access token, whatever its expiry; None for anything else."""
-    if len(token) > MAX_TOKEN_LENGTH or not is_canonical_b64url(token):
-        return None
-    try:
-        header = jwt.get_unverified_header(token)
-        published = keyring.verification_key(str(header.get("kid")))
-        if published is None or header.get("typ") not in _TYPES:
-            return None
-        claims = jwt.decode(
-            token,
-            key=published.key,
-            # RFC 8725 §3.1: the one algorithm the key was published for, whatever the header says.
-            algorithms=[published.alg],
-            issuer=issuer,
-            # RFC 7009 §2.1 revokes a token whatever its state; callers judge expiry themselves.
-            options={
-                "verify_exp": False,
-                "verify_aud": False,
-                "verify_iat": False,
-                "require": _REQUIRED,
-            },
-        )
-    except jwt.PyJWTError:
-        return None
-    return AccessTokenClaims.from_claims(claims)
+    """Our own access token, whatever its expiry; None for anything else (RFC 7009 §2.1
+    revokes a token whatever its state; callers judge expiry themselves)."""
+    claims = read_own_jwt(
+        token, keyring, issuer, types=_TYPES, required=_REQUIRED, max_length=MAX_TOKEN_LENGTH
+    )
+    return None if claims is None else AccessTokenClaims.from_claims(claims)
