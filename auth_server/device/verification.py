@@ -18,9 +18,10 @@ from auth_server.device.codes import (
 )
 from auth_server.device.throttle import UserCodeThrottle
 from auth_server.signin.pages import Csrf, cookie_name, describe_scopes, render
+from auth_server.signin.person import check_password, set_session_cookie, start_session
 from auth_server.signin.sessions import SESSION_COOKIE, BrowserSession, Sessions
 from auth_server.signin.throttle import SignInThrottle, TooManySignIns
-from auth_server.signin.users import UserRepository, normalize_username
+from auth_server.signin.users import UserRepository
 from shared.http import read_form
 from shared.request_context import client_address
 
@@ -128,12 +129,12 @@ class DeviceVerification:
         username = str(form.get("username", ""))[:256]
         if not self.csrf.valid(request, form.get("csrf_token"), "device-login"):
             return self._login_page(request, entered, status=400, message=FORM_EXPIRED)
+        credentials = (username, str(form.get("password", "")))
+        client_id = entered.request.client_id
         try:
-            async with self.login_throttle.attempt(
-                normalize_username(username), client_address(request)
-            ) as attempt:  # counted before the password is checked
-                user = await self.users.authenticate(username, str(form.get("password", "")))
-                attempt.succeeded = user is not None
+            user = await check_password(
+                request, self.users, self.login_throttle, credentials, client_id
+            )
         except TooManySignIns as exc:
             message = (
                 f"Too many failed sign-ins. Try again in {(exc.retry_after + 59) // 60} minute(s)."
@@ -146,17 +147,14 @@ class DeviceVerification:
             return self._login_page(
                 request, entered, status=401, message=message, username=username
             )
-        # A sign-in replaces this browser's old session (session fixation).
-        replaced = request.cookies.get(self.session_cookie)
-        cookie, session = await self.sessions.start(user.user_id, replacing=replaced)
+        cookie, session = await start_session(request, self.sessions, user, self.session_cookie)
         response = await self._consent_page(request, entered, session)
-        response.set_cookie(
+        set_session_cookie(
+            request,
+            response,
             self.session_cookie,
             cookie,
-            httponly=True,
-            samesite="Lax",
-            secure=self.secure_cookies,
-            path="/",
+            secure_issuer=self.secure_cookies,
             max_age=self.sessions.ttl,
         )
         return response

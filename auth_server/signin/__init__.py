@@ -1,7 +1,8 @@
 """Sign-in: what a person goes through at the authorization endpoint (RFC 6749 §4.1).
 
 Owns the checked authorization request (`request`), the flow from sign-in to consent to a code
-(`flow`), users and their password hashes (`users`), browser sessions (`sessions`), remembered
+(`flow`), signing a person in wherever the login form is (`person`), users and their password
+hashes (`users`), browser sessions (`sessions`), remembered
 consent (`consents`), the pages and their templates (`pages`, `templates/`), the sign-in
 throttle (`throttle`), PKCE (`pkce`, RFC 7636) and authorization codes (`codes`).
 
@@ -9,4 +10,15 @@ May import: `auth_server.settings`, `auth_server.scopes`, `auth_server.signing`,
 `auth_server.clients`, `auth_server.tokens`, `shared`.
 """
 
-__all__ = ["codes", "consents", "flow", "pages", "pkce", "request", "sessions", "throttle", "users"]
+__all__ = [
+    "codes",
+    "consents",
+    "flow",
+    "pages",
+    "person",
+    "pkce",
+    "request",
+    "sessions",
+    "throttle",
+    "users",
+]

@@ -14,6 +14,7 @@ from auth_server.clients.registry import METADATA_DOCUMENT, Client
 from auth_server.signin.codes import CODE_TTL, AuthorizationCodes, CodeGrant
 from auth_server.signin.consents import Consents
 from auth_server.signin.pages import Csrf, cookie_name, describe_scopes, render
+from auth_server.signin.person import check_password, set_session_cookie, start_session
 from auth_server.signin.request import (
     AccessDenied,
     AuthorizationRequest,
@@ -28,7 +29,6 @@ from auth_server.signin.users import UserRepository, normalize_username
 from shared.audit import audit
 from shared.errors import InvalidRequest
 from shared.http import read_form
-from shared.request_context import client_address
 
 FORM_EXPIRED = "This form has expired or was not sent by this browser. Please try again."
 
@@ -127,31 +127,23 @@ class AuthorizationFlow:
         username = str(form.get("username", ""))[:256]
         if not self.csrf.valid(request, form.get("csrf_token"), "login"):
             return self._login_page(request, auth, status=400, message=FORM_EXPIRED)
-        address = client_address(request)
+        credentials = (username, str(form.get("password", "")))
+        client_id = auth.client.client_id
         try:
-            async with self.throttle.attempt(normalize_username(username), address) as attempt:
-                user = await self.users.authenticate(username, str(form.get("password", "")))
-                attempt.succeeded = user is not None
+            user = await check_password(request, self.users, self.throttle, credentials, client_id)
         except TooManySignIns as exc:
-            audit("sign_in", "throttled", request, client_id=auth.client.client_id)
             return self._throttled_page(request, auth, exc.retry_after)
         if user is None:
-            audit("sign_in", "failure", request, client_id=auth.client.client_id)
             message = "Wrong username or password."
             return self._login_page(request, auth, status=401, message=message, username=username)
-        audit("sign_in", "success", request, client_id=auth.client.client_id, user_id=user.user_id)
-        # A sign-in replaces this browser's old session: one row per browser, and a cookie
-        # planted before sign-in (session fixation) is worth nothing after it.
-        replaced = request.cookies.get(self.session_cookie)
-        cookie, session = await self.sessions.start(user.user_id, replacing=replaced)
+        cookie, session = await start_session(request, self.sessions, user, self.session_cookie)
         response = await self._consent_or_code(request, auth, session)
-        response.set_cookie(
+        set_session_cookie(
+            request,
+            response,
             self.session_cookie,
             cookie,
-            httponly=True,
-            samesite="Lax",
-            secure=self.secure_cookies or request.scheme == "https",
-            path="/",
+            secure_issuer=self.secure_cookies,
             max_age=self.sessions.ttl,
         )
         return response
