@@ -2,10 +2,15 @@
 user codes, registrations): "count this key in this window, tell me if it is over the limit
 and when to retry", kept in the database so that it holds across workers and replicas.
 
-An attempt is counted before the password or secret is checked, by one upsert that returns the
-new count, so parallel attempts cannot slip past the limit between a check and a count. What
-is counted is attempts that failed or are still in flight: a caller whose attempt succeeds
-gives it back (`give_back`), so a correct password or secret never uses up anyone's allowance.
+Counting is one upsert that returns the new count, so parallel attempts cannot slip past the
+limit between a check and a count. Two ways to use it:
+- Costly checks (passwords, user codes): count the attempt (`attempt`) before checking it, and
+  give it back (`give_back`) when it succeeds, so a correct password uses up no allowance.
+- Checks that cost microseconds (a client secret's keyed digest): check first but act on the
+  result only after the database has spoken: a failure is counted (`attempt`) and answered by
+  the count it gets back; a success reads the count (`standing`) and is refused once the
+  failures have used up the allowance. Either way no outcome is shown past the limit, and a
+  burst of right secrets never counts against itself.
 Windows are fixed: the first attempt opens one, and its count restarts once it has expired.
 """
 
@@ -77,6 +82,24 @@ class Throttle:
         assert row is not None  # an upsert with RETURNING always returns its row
         expires_at, count = int(row["expires_at"]), int(row["attempts"])
         allowed = count <= limit.allowed
+        retry_after = 0 if allowed else max(1, math.ceil(expires_at - self._clock()))
+        return Attempt(bucket, expires_at, count, allowed, retry_after)
+
+    async def standing(self, limit: Limit, key: str) -> Attempt:
+        """Whether one more attempt of `key` would be within `limit`, counting nothing: one
+        read, for a caller whose attempt already succeeded and only counts failures."""
+        now = int(self._clock())
+        bucket = _bucket(limit, key)
+        row = await self._db.fetchrow(
+            "SELECT expires_at, attempts FROM throttle_counts"
+            " WHERE bucket = $1 AND expires_at > $2",
+            bucket,
+            now,
+        )
+        if row is None:
+            return Attempt(bucket, now + limit.window, 0, True, 0)
+        expires_at, count = int(row["expires_at"]), int(row["attempts"])
+        allowed = count < limit.allowed
         retry_after = 0 if allowed else max(1, math.ceil(expires_at - self._clock()))
         return Attempt(bucket, expires_at, count, allowed, retry_after)
 

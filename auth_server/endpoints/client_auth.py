@@ -214,22 +214,26 @@ async def authenticate_basic(request: web.Request) -> Client:
 
 
 async def _throttled(request: web.Request, credentials: Credentials | None, realm: str) -> Client:
-    """`authenticate`, counted per (client id, address) before the secret is checked, and
-    refused with 429 past the limit; an attempt that succeeds is given back."""
+    """`authenticate`, throttled per (client id, address): a failure is counted, and past the
+    limit every answer, a right secret's included, is 429 (auth_server/clients/throttle.py)."""
     app = request.app
     if credentials is None:
         return await authenticate(credentials, app[CLIENTS], app[SERVER_SECRETS], realm)
     client_id = credentials.client_id[:MAX_CREDENTIAL_LENGTH]
+    address = client_address(request)
     try:
-        attempt = await app[CLIENT_THROTTLE].attempt(client_id, client_address(request))
-        client = await authenticate(credentials, app[CLIENTS], app[SERVER_SECRETS], realm)
-        if credentials.assertion is not None:
-            await verify_assertion(request, client, credentials.assertion)
+        try:
+            client = await authenticate(credentials, app[CLIENTS], app[SERVER_SECRETS], realm)
+            if credentials.assertion is not None:
+                await verify_assertion(request, client, credentials.assertion)
+        except InvalidClient:
+            await app[CLIENT_THROTTLE].failed(client_id, address)
+            raise
+        await app[CLIENT_THROTTLE].succeeded(client_id, address)
     except (InvalidClient, TooManyAttempts) as exc:
         outcome = "throttled" if isinstance(exc, TooManyAttempts) else "failure"
         audit("client_authentication", outcome, request, client_id=client_id)
         raise
-    await app[CLIENT_THROTTLE].succeeded(attempt)
     return client
 
 

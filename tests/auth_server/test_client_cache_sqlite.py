@@ -26,8 +26,7 @@ async def test_clients_are_read_once_and_a_change_elsewhere_counts_at_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     reads = record_reads(auth_client.app[DATABASE], monkeypatch)
-    # Authorization requests read the client and write nothing; a token request writes its
-    # client-authentication count (shared/throttle.py), which is a commit like any other.
+    # Authorization requests read the client and write nothing.
     for _ in range(3):
         await auth_client.get("/authorize", params={"client_id": registered_client.client_id})
     assert sum("FROM clients" in sql for sql in reads) == 1

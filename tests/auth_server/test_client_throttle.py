@@ -1,5 +1,6 @@
 """Failed client authentication is throttled per (client id, address), counted in the database
-before the secret is checked: 429 with Retry-After, never a lock-out from another address."""
+before any outcome is answered: 429 with Retry-After, never a lock-out from another address,
+and never a busy client throttled by its own successes."""
 
 from __future__ import annotations
 
@@ -80,6 +81,18 @@ async def test_successes_are_not_counted(
     right = grant(registered_client, registered_client.client_secret)
     for _ in range(PAIR.allowed + 5):
         assert (await auth_client.post("/token", data=right)).status == 200
+
+
+async def test_a_burst_of_parallel_right_secrets_is_never_throttled(
+    auth_client: AuthClient, registered_client: Registered
+) -> None:
+    # A backend whose workers all ask at once (a deployment starting) from one NAT address.
+    assert registered_client.client_secret is not None
+    right = grant(registered_client, registered_client.client_secret)
+    for _ in range(2):
+        burst = [auth_client.post("/token", data=right) for _ in range(3 * PAIR.allowed)]
+        statuses = [response.status for response in await asyncio.gather(*burst)]
+        assert statuses == [200] * (3 * PAIR.allowed)
 
 
 async def test_the_count_holds_across_replicas(
