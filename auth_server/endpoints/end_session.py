@@ -13,6 +13,7 @@ from auth_server.oidc.discovery import END_SESSION_PATH
 from auth_server.oidc.logout import LogoutError, LogoutRequest, check_logout
 from auth_server.signin.pages import render
 from auth_server.signin.sessions import SESSION_COOKIE
+from shared.audit import audit
 from shared.errors import InvalidRequest
 from shared.http import read_form
 
@@ -70,7 +71,10 @@ async def _confirmed(request: web.Request, form: MultiMapping[str]) -> web.Respo
 async def _end(request: web.Request, logout: LogoutRequest) -> web.Response:
     """End this browser's session (in the database, so at every replica), then go back to
     the relying party with its `state`, or show that the person is signed out."""
-    await request.app[AUTHORIZATION_FLOW].sessions.end(request.cookies.get(SESSION_COOKIE))
+    sessions = request.app[AUTHORIZATION_FLOW].sessions
+    user_id = await sessions.end(request.cookies.get(SESSION_COOKIE))
+    if user_id is not None:
+        audit("logout", "success", request, user_id=user_id)
     if logout.post_logout_redirect_uri is None:
         response = render("signed_out.html", signed_out=True)
     else:

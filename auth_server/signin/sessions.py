@@ -65,13 +65,16 @@ class Sessions:
         )
         return None if row is None else BrowserSession(row["user_id"], int(row["auth_time"]))
 
-    async def end(self, cookie: str | None) -> None:
-        """Sign out: the session behind this cookie ends for every replica at once."""
-        if cookie and len(cookie) <= 128:
-            await self._db.execute(
-                "DELETE FROM browser_sessions WHERE session_digest = $1",
-                self._secrets.digest(cookie),
-            )
+    async def end(self, cookie: str | None) -> str | None:
+        """Sign out: the session behind this cookie ends for every replica at once; returns
+        the user it was for, if there was one."""
+        if not cookie or len(cookie) > 128:
+            return None
+        row = await self._db.fetchrow(
+            "DELETE FROM browser_sessions WHERE session_digest = $1 RETURNING user_id",
+            self._secrets.digest(cookie),
+        )
+        return None if row is None else str(row["user_id"])
 
     async def prune(self, now: int) -> int:
         return await self._db.execute("DELETE FROM browser_sessions WHERE expires_at < $1", now)

@@ -4,6 +4,7 @@ session ends and the browser goes back to a registered `post_logout_redirect_uri
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -39,15 +40,20 @@ async def still_signed_in(browser: Browser, client: Registered) -> bool:
 
 
 async def test_a_valid_hint_ends_the_session_and_returns_with_state(
-    auth_client: AuthClient, relying_party: Registered, alice: str
+    auth_client: AuthClient, relying_party: Registered, alice: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     browser, tokens = await signed_in_browser(auth_client, relying_party)
     query = {"id_token_hint": tokens["id_token"], "post_logout_redirect_uri": LOGOUT_URI}
-    page = await browser.open(await logout_path(auth_client), **query, state="bye")
+    with caplog.at_level(logging.INFO, logger="audit"):
+        page = await browser.open(await logout_path(auth_client), **query, state="bye")
     assert page.status == 303
     assert page.location == f"{LOGOUT_URI}?state=bye"
     assert await sessions(auth_client) == 0  # in the database: at every replica
     assert not await still_signed_in(browser, relying_party)
+    audited = [vars(record) for record in caplog.records if record.name == "audit"]
+    logouts = [(r["outcome"], r.get("user_id")) for r in audited if r["event"] == "logout"]
+    assert logouts == [("success", alice)]
+    assert tokens["id_token"] not in caplog.text
 
 
 async def test_a_posted_logout_without_a_redirect_shows_the_signed_out_page(
