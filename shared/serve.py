@@ -18,8 +18,6 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from aiohttp import web
-from aiohttp.web_protocol import RequestHandler
-from aiohttp.web_request import BaseRequest
 
 from shared.errors import InvalidRequest, ServerError
 from shared.failures import describe
@@ -90,14 +88,15 @@ def _run_loop(main: Coroutine[Any, Any, None]) -> None:
         runner.run(main)
 
 
-class _ProtocolErrorHandler(RequestHandler):
-    """aiohttp's handler, except for requests it cannot parse (a header over the limit, a
-    malformed request line): its plain-text answer echoes the offending bytes, which may be
-    a token, and its log record holds them too. Ours is JSON, names nothing, logs the type."""
+class ConnectionHandler(web.RequestHandler):
+    """aiohttp's connection handler, except for requests it cannot parse (a header over the
+    limit, a malformed request line): its plain-text answer echoes the offending bytes, which
+    may be a token, and its log record holds them too. Ours is JSON, names nothing, logs the
+    type. Only public aiohttp API: the class, its constructor and `handle_error`."""
 
     def handle_error(
         self,
-        request: BaseRequest,
+        request: web.BaseRequest,
         status: int = 500,
         exc: BaseException | None = None,
         message: str | None = None,
@@ -112,18 +111,37 @@ class _ProtocolErrorHandler(RequestHandler):
         return response
 
 
-class _Server(web.Server):
-    def __call__(self) -> RequestHandler:
-        return _ProtocolErrorHandler(self, loop=self._loop, **self._kwargs)
+class Listener:
+    """A listening socket whose connections `ConnectionHandler` serves for a set-up
+    `web.AppRunner` (through its public `server`). `close` stops accepting, then runs the
+    runner's cleanup, which closes idle connections and waits for the in-flight ones."""
 
+    def __init__(self, runner: web.AppRunner, options: dict[str, Any]) -> None:
+        self._runner = runner
+        # What aiohttp's Server hands each connection handler: the runner's own options.
+        self._handler_options = {k: v for k, v in options.items() if k != "shutdown_timeout"}
+        self._server: asyncio.Server | None = None
 
-class Runner(web.AppRunner):
-    """An AppRunner whose connections answer unparseable requests without echoing them."""
+    async def start(self, host: str, port: int, *, reuse_port: bool = False) -> int:
+        """Listen on host:port (0: any free port); the port it listens on."""
+        manager = self._runner.server
+        if manager is None:
+            raise RuntimeError("set the runner up before listening")
+        loop = asyncio.get_running_loop()
 
-    async def _make_server(self) -> web.Server:
-        server = await super()._make_server()
-        server.__class__ = _Server  # same layout; only the handler factory differs
-        return server
+        def connection() -> ConnectionHandler:
+            return ConnectionHandler(manager, loop=loop, **self._handler_options)
+
+        self._server = await loop.create_server(
+            connection, host, port, reuse_address=True, reuse_port=reuse_port or None
+        )
+        return int(self._server.sockets[0].getsockname()[1])
+
+    async def close(self) -> None:
+        """Stop accepting, finish the requests in flight, run the app's cleanup."""
+        if self._server is not None:
+            self._server.close()
+        await self._runner.cleanup()
 
 
 def runner_options(**overrides: Any) -> dict[str, Any]:
@@ -162,44 +180,47 @@ async def serve(
     """Start the app and listen; on a stop signal turn readiness off, wait the drain time,
     stop accepting, finish in-flight requests, run the app's cleanup, return."""
     lifecycle = app.get(LIFECYCLE)
-    runner = Runner(app, **runner_options())
-    metrics_runner: Runner | None = None
+    options = runner_options()
+    runner = web.AppRunner(app, **options)
+    listener = Listener(runner, options)
+    metrics: Listener | None = None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     try:
         await runner.setup()
-        site = web.TCPSite(runner, host, port, reuse_port=reuse_port)
-        await site.start()
+        await listener.start(host, port, reuse_port=reuse_port)
         log.info("%s listening on http://%s:%d", name, host, port)
-        metrics_runner = await start_metrics(app, reuse_port=reuse_port)
+        metrics = await start_metrics(app, reuse_port=reuse_port)
         await stop.wait()
         if lifecycle is not None:
             lifecycle.draining = True
         log.info("%s stopping: readiness off, finishing in-flight requests", name)
         await asyncio.sleep(drain_seconds)
     finally:
-        if metrics_runner is not None:
-            await metrics_runner.cleanup()
-        await runner.cleanup()
+        if metrics is not None:
+            await metrics.close()
+        await listener.close()
     log.info("%s stopped", name)
 
 
-async def start_metrics(app: web.Application, *, reuse_port: bool = False) -> Runner | None:
-    """Listen on the app's own metrics address, if it has one; the caller cleans up."""
+async def start_metrics(app: web.Application, *, reuse_port: bool = False) -> Listener | None:
+    """Listen on the app's own metrics address, if it has one; the caller closes it."""
     metrics = app.get(METRICS_SITE)
     if metrics is None:
         return None
-    runner = Runner(metrics.app, **runner_options(access_log=None))
+    options = runner_options(access_log=None)
+    runner = web.AppRunner(metrics.app, **options)
     await runner.setup()
+    listener = Listener(runner, options)
     try:
-        await web.TCPSite(runner, metrics.host, metrics.port, reuse_port=reuse_port).start()
+        await listener.start(metrics.host, metrics.port, reuse_port=reuse_port)
     except BaseException:
         await runner.cleanup()
         raise
     log.info("metrics on http://%s:%d/metrics", metrics.host, metrics.port)
-    return runner
+    return listener
 
 
 def _worker(factory: AppFactory, settings: Any, options: ServeOptions, failures: Any) -> None:

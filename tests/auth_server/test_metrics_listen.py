@@ -26,15 +26,15 @@ async def test_metrics_are_served_only_on_their_own_address(
     public = await aiohttp_client(create_app(settings))
     assert (await public.get("/healthz")).status == 200
     assert (await public.get("/metrics")).status == 404
-    runner = await start_metrics(public.app)
-    assert runner is not None
+    listener = await start_metrics(public.app)
+    assert listener is not None
     try:
         async with aiohttp.ClientSession() as session:
             response = await session.get(f"http://127.0.0.1:{port}/metrics")
             assert response.status == 200
             assert 'http_requests_total{method="GET",route="/healthz"' in await response.text()
     finally:
-        await runner.cleanup()
+        await listener.close()
 
 
 def test_the_setting_is_a_host_and_port() -> None:

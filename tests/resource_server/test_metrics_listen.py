@@ -19,15 +19,15 @@ async def test_metrics_are_served_only_on_their_own_address(start_rs: StartRS) -
     rs = await start_rs(metrics_listen=("127.0.0.1", port))
     assert (await rs.get("/metrics")).status == 404
     assert rs.app is not None
-    runner = await start_metrics(rs.app)
-    assert runner is not None
+    listener = await start_metrics(rs.app)
+    assert listener is not None
     try:
         async with aiohttp.ClientSession() as session:
             response = await session.get(f"http://127.0.0.1:{port}/metrics")
             assert response.status == 200
             assert "http_requests_total" in await response.text()
     finally:
-        await runner.cleanup()
+        await listener.close()
 
 
 def test_a_bad_address_names_the_setting() -> None:

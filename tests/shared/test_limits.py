@@ -6,16 +6,14 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from dataclasses import dataclass
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestServer
-from aiohttp.web_runner import BaseRunner
 
 from shared import http
 from shared.http import error_middleware, read_body, read_form
-from shared.serve import MAX_FIELD_SIZE, Runner, runner_options
+from shared.serve import MAX_FIELD_SIZE, Listener, runner_options
 
 
 async def form(request: web.Request) -> web.Response:
@@ -27,26 +25,29 @@ async def body(request: web.Request) -> web.Response:
     return web.json_response({"bytes": len(await read_body(request, 1024))})
 
 
-class ServiceTestServer(TestServer):
-    """pytest-aiohttp's server, run by the services' own Runner."""
-
-    async def _make_runner(self, **kwargs: Any) -> BaseRunner:
-        return Runner(self.app, **kwargs)
+@dataclass(frozen=True)
+class Server:
+    host: str
+    port: int
 
 
 @pytest.fixture
-async def server(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[TestServer]:
+async def server(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Server]:
+    """A small app served as the services serve theirs (shared/serve.py), on loopback."""
     monkeypatch.setattr(http, "BODY_TIMEOUT_SECONDS", 0.5)
     app = web.Application(middlewares=[error_middleware])
     app.router.add_post("/form", form)
     app.router.add_put("/body", body)
-    running = ServiceTestServer(app)
-    await running.start_server(**runner_options(keepalive_timeout=1.0))
-    yield running
-    await running.close()
+    options = runner_options(keepalive_timeout=1.0)
+    runner = web.AppRunner(app, **options)
+    await runner.setup()
+    listener = Listener(runner, options)
+    port = await listener.start("127.0.0.1", 0)
+    yield Server("127.0.0.1", port)
+    await listener.close()
 
 
-async def exchange(server: TestServer, request: bytes, *, trickle: bytes = b"") -> bytes:
+async def exchange(server: Server, request: bytes, *, trickle: bytes = b"") -> bytes:
     """Send `request`, then `trickle` one byte at a time; everything the server answers."""
     reader, writer = await asyncio.open_connection(server.host, server.port)
     writer.write(request)
@@ -92,7 +93,7 @@ def status_and_body(answer: bytes) -> tuple[int, dict[str, object]]:
     [("/form", "POST", "application/x-www-form-urlencoded"), ("/body", "PUT", "text/plain")],
 )
 async def test_a_body_that_stalls_gets_408_json(
-    server: TestServer, path: str, method: str, content_type: str
+    server: Server, path: str, method: str, content_type: str
 ) -> None:
     started = time.monotonic()
     answer = await exchange(
@@ -106,7 +107,7 @@ async def test_a_body_that_stalls_gets_408_json(
     assert time.monotonic() - started < 5
 
 
-async def test_headers_sent_slowly_are_cut_off(server: TestServer) -> None:
+async def test_headers_sent_slowly_are_cut_off(server: Server) -> None:
     started = time.monotonic()
     answer = await exchange(server, b"POST /form HTTP/1.1\r\n", trickle=b"X-Slow: " + b"a" * 40)
     assert b"200 OK" not in answer
@@ -114,7 +115,7 @@ async def test_headers_sent_slowly_are_cut_off(server: TestServer) -> None:
 
 
 async def test_a_header_over_the_limit_is_refused_without_an_echo(
-    server: TestServer, caplog: pytest.LogCaptureFixture
+    server: Server, caplog: pytest.LogCaptureFixture
 ) -> None:
     secret = b"s3cr3t" * (MAX_FIELD_SIZE // 6 + 10)
     answer = await exchange(
@@ -127,7 +128,7 @@ async def test_a_header_over_the_limit_is_refused_without_an_echo(
     assert "s3cr3t" not in caplog.text
 
 
-async def test_a_body_over_its_limit_is_413_json(server: TestServer) -> None:
+async def test_a_body_over_its_limit_is_413_json(server: Server) -> None:
     answer = await exchange(
         server, b"PUT /body HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n" + b"x" * 5000
     )
