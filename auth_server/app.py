@@ -42,7 +42,7 @@ from auth_server.clients.documents.store import DocumentClients
 from auth_server.clients.jtis import UsedJtis
 from auth_server.clients.key_source import ClientKeys
 from auth_server.clients.open_registration import RegistrationThrottle
-from auth_server.clients.throttle import ClientAuthThrottle
+from auth_server.clients.throttle import ClientAuthThrottle, count_caching
 from auth_server.device.verification import DeviceVerification
 from auth_server.endpoints.metadata import TOKEN_PATH, build_metadata, render
 from auth_server.grants import Grant
@@ -114,8 +114,7 @@ async def strict_transport_security(request: web.Request, response: web.StreamRe
 
 
 async def database(app: web.Application) -> AsyncIterator[None]:
-    """Open and migrate the database, check the server secrets, and put the repositories
-    and the sign-in flow over it; close it on exit."""
+    """Open and migrate the database, check the secrets, put repositories and sign-in over it."""
     settings = app[SETTINGS]
     opened = await open_storage(settings)
     try:
@@ -183,10 +182,11 @@ async def signing_keys(app: web.Application) -> AsyncIterator[None]:
 
 
 async def client_cache(app: web.Application) -> AsyncIterator[None]:
-    """Clients kept in memory while the database tells of their changes."""
-    clients = app[CLIENTS]
+    """Clients and their failure counts kept in memory while the database tells of changes."""
+    clients, throttle = app[CLIENTS], app[CLIENT_THROTTLE]
     app[METRICS].watch_cache("clients", lambda: clients.cache)
-    async with client_caching(app[DATABASE], clients):
+    app[METRICS].watch_cache("client_auth_counts", lambda: throttle.cache)
+    async with client_caching(app[DATABASE], clients), count_caching(app[DATABASE], throttle):
         yield
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from auth_server.clients.throttle import MIGRATION as CLIENT_AUTH_COUNTS
 from auth_server.device.schema import MIGRATIONS as DEVICE_MIGRATIONS
 from shared import throttle
 from shared.db import Migration
@@ -287,4 +288,5 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     *DEVICE_MIGRATIONS,
+    CLIENT_AUTH_COUNTS,
 )

@@ -6,11 +6,13 @@ Counting is one upsert that returns the new count, so parallel attempts cannot s
 limit between a check and a count. Two ways to use it:
 - Costly checks (passwords, user codes): count the attempt (`attempt`) before checking it, and
   give it back (`give_back`) when it succeeds, so a correct password uses up no allowance.
-- Checks that cost microseconds (a client secret's keyed digest): check first but act on the
-  result only after the database has spoken: a failure is counted (`attempt`) and answered by
-  the count it gets back; a success reads the count (`standing`) and is refused once the
-  failures have used up the allowance. Either way no outcome is shown past the limit, and a
-  burst of right secrets never counts against itself.
+- Checks that cost microseconds (a client secret's keyed digest): check first but answer only
+  after the database has spoken: a failure is counted (`attempt`) and answered by the count it
+  gets back, so failures are never answered past the limit; a success asks for the count
+  (`standing`) and is refused once the failures have used up the allowance. The count comes
+  from a cache that the database's change notifications keep true, so a success costs no
+  query; failures counted by other processes in the last milliseconds (the notification's
+  delivery) are not yet seen by it. A burst of right secrets never counts against itself.
 Windows are fixed: the first attempt opens one, and its count restarts once it has expired.
 """
 
@@ -23,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from shared.db import Database
+from shared.row_cache import RowCache, lookup
 
 # The one table; each service that throttles creates it in its own migrations.
 TABLE = """
@@ -85,20 +88,25 @@ class Throttle:
         retry_after = 0 if allowed else max(1, math.ceil(expires_at - self._clock()))
         return Attempt(bucket, expires_at, count, allowed, retry_after)
 
-    async def standing(self, limit: Limit, key: str) -> Attempt:
+    async def standing(
+        self, limit: Limit, key: str, cache: RowCache[tuple[int, int]] | None = None
+    ) -> Attempt:
         """Whether one more attempt of `key` would be within `limit`, counting nothing: one
-        read, for a caller whose attempt already succeeded and only counts failures."""
+        read, for a caller whose attempt already succeeded and only counts failures. With
+        `cache` (kept true by the database's change notifications), most often no read."""
         now = int(self._clock())
         bucket = _bucket(limit, key)
-        row = await self._db.fetchrow(
-            "SELECT expires_at, attempts FROM throttle_counts"
-            " WHERE bucket = $1 AND expires_at > $2",
-            bucket,
-            now,
-        )
-        if row is None:
+        counted, epoch = lookup(cache, bucket)
+        if counted is None:
+            row = await self._db.fetchrow(
+                "SELECT expires_at, attempts FROM throttle_counts WHERE bucket = $1", bucket
+            )
+            counted = (0, 0) if row is None else (int(row["expires_at"]), int(row["attempts"]))
+            if cache is not None:
+                cache.put(bucket, counted, epoch)
+        expires_at, count = counted
+        if expires_at <= now:  # no window open: the next attempt would open one
             return Attempt(bucket, now + limit.window, 0, True, 0)
-        expires_at, count = int(row["expires_at"]), int(row["attempts"])
         allowed = count < limit.allowed
         retry_after = 0 if allowed else max(1, math.ceil(expires_at - self._clock()))
         return Attempt(bucket, expires_at, count, allowed, retry_after)

@@ -5,14 +5,17 @@ and never a busy client throttled by its own successes."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import pytest
 from aiohttp import ClientSession
 from pytest_aiohttp import AiohttpClient
 
 from auth_server import Settings, create_app
+from auth_server.appkeys import CLIENT_THROTTLE, DATABASE
 from auth_server.clients.throttle import PAIR
 from tests.auth_server.conftest import AuthClient, RegisterClient, Registered
+from tests.conftest import record_reads
 
 
 def grant(client: Registered, secret: str) -> dict[str, str]:
@@ -21,6 +24,15 @@ def grant(client: Registered, secret: str) -> dict[str, str]:
         "client_id": client.client_id,
         "client_secret": secret,
     }
+
+
+async def eventually(condition: Callable[[], Awaitable[bool]]) -> None:
+    """Wait (five seconds at most) until the condition holds."""
+    async with asyncio.timeout(5):
+        while True:
+            if await condition():
+                return
+            await asyncio.sleep(0.02)
 
 
 @pytest.fixture
@@ -107,3 +119,33 @@ async def test_the_count_holds_across_replicas(
     assert registered_client.client_secret is not None
     right = grant(registered_client, registered_client.client_secret)
     assert (await replica.post("/token", data=right)).status == 429
+
+
+async def test_a_success_reads_the_count_from_memory_until_failures_change_it(
+    aiohttp_client: AiohttpClient,
+    auth_client: AuthClient,
+    auth_settings: Settings,
+    registered_client: Registered,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert registered_client.client_secret is not None
+    right = grant(registered_client, registered_client.client_secret)
+    replica = await aiohttp_client(create_app(auth_settings))
+    counts = replica.app[CLIENT_THROTTLE].cache
+    assert counts is not None
+
+    async def listening() -> bool:
+        return counts.live  # PostgreSQL: once its LISTEN is in force
+
+    await eventually(listening)
+    reads = record_reads(replica.app[DATABASE], monkeypatch)
+    for _ in range(10):
+        assert (await replica.post("/token", data=right)).status == 200
+    assert sum("FROM throttle_counts" in sql for sql in reads) == 1
+    for _ in range(PAIR.allowed):
+        await auth_client.post("/token", data=grant(registered_client, "wrong"))
+
+    async def refused_at_the_replica() -> bool:
+        return (await replica.post("/token", data=right)).status == 429
+
+    await eventually(refused_at_the_replica)  # the other process's failures, notified
