@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from shared.bearer import bearer_token
+from shared.bearer import access_token, bearer_token
 from shared.errors import BearerError, InvalidToken
 
 # The resource server's cap (RFC 6750 does not bound a token; we do, before any work).
@@ -17,6 +17,14 @@ def presented_token(request: web.Request, realm: str) -> str:
     """The request's one Bearer token; a refusal carries our realm."""
     try:
         return bearer_token(request, max_chars=MAX_TOKEN_CHARS)
+    except BearerError as exc:
+        raise exc.with_challenge(realm=realm) from None
+
+
+def presented_access_token(request: web.Request, realm: str) -> tuple[str, str]:
+    """The request's one access token and its scheme, `bearer` or `dpop` (RFC 9449 §7.1)."""
+    try:
+        return access_token(request, max_chars=MAX_TOKEN_CHARS, schemes=("bearer", "dpop"))
     except BearerError as exc:
         raise exc.with_challenge(realm=realm) from None
 

@@ -11,7 +11,7 @@ from auth_server.oidc.claims import claims_for
 from auth_server.scopes import OPENID
 from auth_server.signin.users import UserRepository
 from auth_server.signing.keyring import KeyRing
-from auth_server.tokens.issuer import read_access_token
+from auth_server.tokens.issuer import AccessTokenClaims, read_access_token
 from auth_server.tokens.revocations import RevokedAccessTokens
 from shared.errors import InsufficientScope, InvalidToken
 
@@ -36,8 +36,8 @@ class UserInfo:
         self._clients = clients
         self._users = users
 
-    async def claims(self, token: str) -> dict[str, Any]:
-        """Core §5.3.2: `sub` and the scope's claims, for an active token with `openid`."""
+    async def active(self, token: str) -> AccessTokenClaims:
+        """Core §5.3: an unexpired, unrevoked access token of ours with `openid` in its scope."""
         realm = self._issuer
         found = read_access_token(token, self._keyring, self._issuer)
         if found is None or found.exp + LEEWAY <= time.time():
@@ -47,11 +47,16 @@ class UserInfo:
         )
         if revoked or not await self._clients.get(found.client_id):
             raise InvalidToken("the access token was revoked").with_challenge(realm=realm)
-        scope = found.scope.split()
-        if OPENID not in scope:
+        if OPENID not in found.scope.split():
             # Core §5.3.3: the token must have been granted for OpenID Connect.
             raise InsufficientScope(OPENID).with_challenge(realm=realm)
-        user = await self._users.get(found.sub)
+        return found
+
+    async def released(self, token: AccessTokenClaims) -> dict[str, Any]:
+        """Core §5.3.2: `sub` and the claims the token's scope releases."""
+        user = await self._users.get(token.sub)
         if user is None or user.disabled:
-            raise InvalidToken("the user of this token is disabled").with_challenge(realm=realm)
-        return {"sub": user.user_id, **claims_for(user, scope)}
+            raise InvalidToken("the user of this token is disabled").with_challenge(
+                realm=self._issuer
+            )
+        return {"sub": user.user_id, **claims_for(user, token.scope.split())}

@@ -1,6 +1,6 @@
 """The UserInfo endpoint (OpenID Connect Core §5.3): the token checked as a resource server
 checks it (our key ring, typ, iss, exp with at most 5 s leeway, not revoked), `openid`
-required, errors as RFC 6750 §3."""
+required, errors as RFC 6750 §3; DPoP-bound tokens only with a proof (RFC 9449 §7)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,14 @@ import pytest
 from aiohttp import encode_basic_auth
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.auth_server.conftest import ISSUER, AuthClient, Registered
+from auth_server.oidc.discovery import USERINFO_PATH
+from tests.auth_server.browser import Browser, redirect_params
+from tests.auth_server.conftest import ISSUER, PASSWORD, REDIRECT_URI, AuthClient, Registered
 from tests.auth_server.flows import signed
+from tests.auth_server.keyflows import dpop_token, proof_for_token
 from tests.auth_server.oidc.conftest import EMAIL, NAME
-from tests.auth_server.oidc.signin import signed_in
+from tests.auth_server.oidc.signin import authorize, signed_in
+from tests.dpop_proofs import ProofKey
 
 pytestmark = pytest.mark.usefixtures("database_kind")
 
@@ -113,3 +117,67 @@ async def test_tokens_that_are_not_our_access_tokens_are_refused(
     for token in (body["id_token"], forged, other_issuer, "not-a-jwt", "a.b.c"):
         status, _, answer = await userinfo(auth_client, token)
         assert (status, answer["error"]) == (401, "invalid_token"), token
+
+
+async def dpop_bound_tokens(http: AuthClient, client: Registered, key: ProofKey) -> dict[str, Any]:
+    """Alice signed in; the code redeemed with a DPoP proof, so the tokens are bound to `key`."""
+    browser = Browser(http)
+    page, verifier = await authorize(browser, client)
+    page = await browser.submit(page, username="alice", password=PASSWORD)
+    page = await browser.submit(page, decision="approve")
+    code = redirect_params(page.location or "")["code"]
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI}
+    status, _, body = await dpop_token(
+        http, {**form, "code_verifier": verifier}, client, proof=proof_for_token(key)
+    )
+    assert (status, body["token_type"]) == (200, "DPoP"), body
+    return body
+
+
+async def dpop_userinfo(
+    http: AuthClient, token: str, proof: str | None, scheme: str = "DPoP"
+) -> tuple[int, str, dict[str, Any]]:
+    headers = {"Authorization": f"{scheme} {token}"}
+    if proof is not None:
+        headers["DPoP"] = proof
+    response = await http.get(USERINFO_PATH, headers=headers)
+    return response.status, response.headers.get("WWW-Authenticate", ""), await response.json()
+
+
+async def test_a_dpop_bound_token_is_answered_only_with_a_proof_of_its_key(
+    auth_client: AuthClient, relying_party: Registered, alice: str
+) -> None:
+    key = ProofKey()
+    token = (await dpop_bound_tokens(auth_client, relying_party, key))["access_token"]
+    uri = ISSUER + USERINFO_PATH
+    proof = key.proof("GET", uri, token)
+    status, _, claims = await dpop_userinfo(auth_client, token, proof)
+    assert (status, claims["sub"]) == (200, alice)
+    # RFC 9449 §7.2: never as a bearer token, with or without a proof beside it.
+    status, challenge, body = await dpop_userinfo(auth_client, token, None, scheme="Bearer")
+    assert (status, body["error"]) == (401, "invalid_token")
+    assert challenge.startswith("Bearer ")
+    # A replayed proof, a proof by another key, for another URL or without `ath`: refused.
+    refused = [
+        proof,
+        ProofKey().proof("GET", uri, token),
+        key.proof("GET", ISSUER + "/account", token),
+        key.proof("GET", uri),
+        None,
+    ]
+    for bad in refused:
+        status, challenge, body = await dpop_userinfo(auth_client, token, bad)
+        assert status == 401, bad
+        assert body["error"] in ("invalid_dpop_proof", "invalid_token")
+        assert challenge.startswith("DPoP ")
+        assert 'algs="' in challenge
+
+
+async def test_a_bearer_token_is_not_accepted_under_the_dpop_scheme(
+    auth_client: AuthClient, relying_party: Registered, alice: str
+) -> None:
+    token = (await signed_in(auth_client, relying_party))["access_token"]
+    proof = ProofKey().proof("GET", ISSUER + USERINFO_PATH, token)
+    status, challenge, body = await dpop_userinfo(auth_client, token, proof)
+    assert (status, body["error"]) == (401, "invalid_token")
+    assert challenge.startswith("DPoP ")
