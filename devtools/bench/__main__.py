@@ -15,7 +15,7 @@ from pathlib import Path
 from types import FrameType
 
 from devtools.bench.ceilings import CryptoCeilings, measure_crypto
-from devtools.bench.default_serve import run_default, run_eddsa
+from devtools.bench.default_serve import run_default, run_eddsa, run_gunicorn
 from devtools.bench.deployment import database_url, new_deployment, register_client
 from devtools.bench.jws_compare import SigningCost, measure_signing, signing_notes
 from devtools.bench.plan import planned
@@ -23,7 +23,15 @@ from devtools.bench.report import Machine, Report, load_average, render_text, sa
 from devtools.bench.runner import Options, Runner
 from devtools.bench.scenarios import run_ceilings, run_deployment, run_fresh_tokens
 from devtools.bench.services import ROOT, ServiceFailed, Supervisor, python_env
-from devtools.bench.targets import CODE, DEFAULT_SERVE, EDDSA, FRESH_TOKENS, REFRESH, evaluate
+from devtools.bench.targets import (
+    CODE,
+    DEFAULT_SERVE,
+    EDDSA,
+    FRESH_TOKENS,
+    GUNICORN,
+    REFRESH,
+    evaluate,
+)
 from shared.cpus import usable_cpus
 
 RESULTS = ROOT / "bench" / "results"
@@ -37,7 +45,7 @@ def parse(argv: Sequence[str] | None) -> Options:
     parser.add_argument("--measure", type=int, default=5, help="whole seconds (default 5)")
     parser.add_argument("--connections", type=int, default=64, help="for (b)-(e), ceilings")
     parser.add_argument("--databases", default="sqlite,postgresql", help="comma-separated")
-    parser.add_argument("--only", default="abcdefghij", help="scenarios to run, e.g. ac")
+    parser.add_argument("--only", default="abcdefghijk", help="scenarios to run, e.g. ac")
     parser.add_argument(
         "--profile", default="", help="scenarios to sample with py-spy while measured, e.g. ac"
     )
@@ -80,6 +88,8 @@ def execute(runner: Runner) -> None:
             run_deployment(runner, deployment, first=index == 0)
             if {DEFAULT_SERVE, REFRESH, CODE} & options.only:
                 run_default(runner, deployment, register_client(deployment))
+            if GUNICORN in options.only:
+                run_gunicorn(runner, deployment, register_client(deployment))
         if EDDSA in options.only:
             run_eddsa(runner, database)
     if FRESH_TOKENS in options.only:

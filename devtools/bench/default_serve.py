@@ -27,6 +27,7 @@ from devtools.bench.targets import (
     CODE,
     DEFAULT_SERVE,
     EDDSA,
+    GUNICORN,
     REFRESH,
     TOKEN,
     Measurement,
@@ -60,6 +61,23 @@ def run_default(runner: Runner, deployment: Deployment, client: RegisteredClient
             _refresh(runner, auth, deployment, document, app)
         if CODE in only:
             _code_exchange(runner, auth, deployment, document, app)
+
+
+def run_gunicorn(runner: Runner, deployment: Deployment, client: RegisteredClient) -> None:
+    """(k): (i)'s load on the same deployment, served by gunicorn's aiohttp worker with as
+    many workers, to weigh `serve`'s own supervisor against it (issue 22)."""
+    workers = usable_cpus()
+    host_port = deployment.auth_url.removeprefix("http://")
+    command = [
+        sys.executable, "-m", "gunicorn", "devtools.bench.gunicorn_app:app",
+        "--worker-class", "aiohttp.GunicornUVLoopWebWorker", "--workers", str(workers),
+        "--bind", host_port, "--log-level", "warning", "--graceful-timeout", "10",
+    ]  # fmt: skip
+    env = {**deployment.env, "BENCH_WORKERS": str(workers)}
+    url = deployment.auth_url
+    with runner.supervisor.running("gunicorn", command, env, url, workers) as auth:
+        label = "token, client_credentials, gunicorn's aiohttp worker (beside (i))"
+        _client_credentials(runner, auth, deployment, metadata(url), client, GUNICORN, label)
 
 
 def run_eddsa(runner: Runner, database: str) -> None:

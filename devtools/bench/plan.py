@@ -11,6 +11,7 @@ from devtools.bench.targets import (
     DOCUMENTS,
     EDDSA,
     FRESH_TOKENS,
+    GUNICORN,
     PROTECTED,
     REFRESH,
     TOKEN,
@@ -26,6 +27,7 @@ def _per_database(only: frozenset[str], first: bool) -> int:
         if PROTECTED in only and first:
             count += 2 if workers == 1 else 1  # (b0) beside (b) at one worker
     count += len(TOKEN_CONNECTIONS) if DEFAULT_SERVE in only else 0
+    count += len(TOKEN_CONNECTIONS) if GUNICORN in only else 0
     count += (REFRESH in only) + (CODE in only)
     count += len(TOKEN_CONNECTIONS) if EDDSA in only else 0
     return count

@@ -19,8 +19,10 @@ GUARDED_PUBLIC = "b0"
 NAIVE_DECODE = "c0"
 # Issue 20: (b) with a DPoP-bound token and a fresh proof on every request, against (b).
 DPOP = "j"
+# Issue 22: (i)'s load on gunicorn's aiohttp worker instead of `serve`'s supervisor.
+GUNICORN = "k"
 HELLO_RATIO = frozenset({PROTECTED, GUARDED_PUBLIC, FRESH_TOKENS, NAIVE_DECODE, ACCOUNT, DOCUMENTS})
-SIGN_RATIO = frozenset({TOKEN, REFRESH, CODE, EDDSA, DEFAULT_SERVE})
+SIGN_RATIO = frozenset({TOKEN, REFRESH, CODE, EDDSA, DEFAULT_SERVE, GUNICORN})
 CLIENT_CREDENTIALS = frozenset({TOKEN, DEFAULT_SERVE})
 POSTGRES = "postgresql"
 
