@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from auth_server.clients.cache import CHANGE_COUNTS
 from auth_server.clients.throttle import MIGRATION as CLIENT_AUTH_COUNTS
 from auth_server.device.schema import MIGRATIONS as DEVICE_MIGRATIONS
 from shared import throttle
@@ -289,4 +290,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     *DEVICE_MIGRATIONS,
     CLIENT_AUTH_COUNTS,
+    CHANGE_COUNTS,
 )

@@ -8,13 +8,16 @@ cached, so an outage never serves a stale row.
 
 SQLite: every read first asks the file's data_version, which changes with any commit by any
 connection in any process (5-15 us on the event loop, far less than a query through
-aiosqlite's thread); when it changed, everything is dropped. A commit is seen by the next
-read, wherever it was made.
+aiosqlite's thread). Where triggers count the changes of the cache's `channel` (a row of
+`change_counts`), a moved data_version costs one read of those counters on the loop, and the
+cache is dropped only when its own counter moved; elsewhere everything is dropped. Either way
+a commit is seen by the next read, wherever it was made.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -174,7 +177,8 @@ async def cached_rows(
         async with in_background(follow_changes(database, channel, cache)):
             yield cache
     elif database.data_version() is not None:
-        cache = RowCache(max_entries=max_entries, max_size=max_size, version=database.data_version)
+        version = functools.partial(database.change_count, channel)
+        cache = RowCache(max_entries=max_entries, max_size=max_size, version=version)
         cache.reset(live=True)
         yield cache
     else:

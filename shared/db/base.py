@@ -75,6 +75,12 @@ class Database(Executor):
         or cannot tell now."""
         return None
 
+    def change_count(self, channel: str) -> int | None:
+        """Without waiting: a number that changes whenever a commit changes what `channel`
+        covers (SQLite: a counter that triggers keep, read again only once data_version
+        moved); where no counter is kept for `channel`, `data_version`."""
+        return self.data_version()
+
     async def subscribe(
         self, channel: str, on_message: Callable[[str], None]
     ) -> Subscription | None:

@@ -95,6 +95,8 @@ class SQLiteDatabase(Database):
         # A second connection that never writes, used on the event loop itself: its
         # data_version changes with every commit by any other connection, ours included.
         self._watcher = watcher
+        self._counted_at: int | None = None  # the data_version `_counts` were read at
+        self._counts: dict[str, int] = {}
 
     @classmethod
     async def connect(cls, path: str) -> SQLiteDatabase:
@@ -172,6 +174,22 @@ class SQLiteDatabase(Database):
         except sqlite3.Error:
             return None
         return version
+
+    def change_count(self, channel: str) -> int | None:
+        """The `change_counts` row of `channel` (see CHANGE_COUNTS), read on the loop only
+        when data_version moved; data_version itself where the row does not exist."""
+        version = self.data_version()
+        if version is None or self._watcher is None:
+            return None
+        if version != self._counted_at:
+            try:
+                rows = self._watcher.execute("SELECT channel, changes FROM change_counts")
+                self._counts = {str(name): int(changes) for name, changes in rows}
+            except sqlite3.Error:  # no such table: a schema without counters
+                self._counts = {}
+            self._counted_at = version
+        count = self._counts.get(channel)
+        return version if count is None else count
 
     async def close(self) -> None:
         if self._watcher is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from auth_server.appkeys import DATABASE, SERVER_SECRETS
+from auth_server.appkeys import DATABASE, SERVER_SECRETS, USERS
 from auth_server.clients.registry import ClientRepository
 from auth_server.settings import Settings
 from shared.db import open_database
@@ -44,3 +44,15 @@ async def test_clients_are_read_once_and_a_change_elsewhere_counts_at_once(
         assert await status(auth_client, rotated) == 401
     finally:
         await other_database.close()
+
+
+async def test_commits_to_other_tables_leave_the_cached_clients_in_place(
+    auth_client: AuthClient, registered_client: Registered, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads = record_reads(auth_client.app[DATABASE], monkeypatch)
+    for number in range(3):
+        await auth_client.get("/authorize", params={"client_id": registered_client.client_id})
+        # A commit elsewhere in the file (a sign-up here; a refresh rotation, a sign-in)
+        # moves data_version but not the clients' change counter.
+        await auth_client.app[USERS].create(f"user{number}", "a long enough password 1")
+    assert sum("FROM clients" in sql for sql in reads) == 1
