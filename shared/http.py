@@ -95,6 +95,11 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(TemporarilyUnavailable("the database is unreachable; retry shortly"))
     except asyncio.CancelledError:
         raise
+    except ConnectionResetError:
+        # The client went away mid-request (a proxy failing over, a closed tab): nothing to
+        # answer and nothing unexpected, so no traceback.
+        log.info("the client closed the connection during %s %s", request.method, request.path)
+        return error_response(InvalidRequest("the connection was closed"))
     except Exception:
         log.exception("unexpected error during %s %s", request.method, request.path)
         return error_response(ServerError("an unexpected error occurred"))

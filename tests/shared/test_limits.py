@@ -135,3 +135,20 @@ async def test_a_body_over_its_limit_is_413_json(server: Server) -> None:
     status, payload = status_and_body(answer)
     assert status == 413
     assert payload["error"] == "invalid_request"
+
+
+async def test_a_client_that_leaves_mid_body_leaves_no_traceback(
+    server: Server, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, writer = await asyncio.open_connection(server.host, server.port)
+    writer.write(
+        b"POST /form HTTP/1.1\r\nHost: t\r\nContent-Type: application/x-www-form-urlencoded"
+        b"\r\nContent-Length: 100\r\n\r\na=1"
+    )
+    await writer.drain()
+    await asyncio.sleep(0.1)
+    writer.close()
+    await asyncio.sleep(0.3)
+    assert "Traceback" not in caplog.text
+    assert "unexpected error" not in caplog.text
+    assert not [r for r in caplog.records if r.exc_info]
