@@ -9,32 +9,12 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.abc import AbstractResolver
 from pytest_aiohttp import AiohttpServer
 
 from auth_server.clients.documents.fetch import DocumentFetcher, cache_lifetime
 from auth_server.clients.documents.guard import DocumentRefused, ForbiddenAddress, guarded_socket
-
-
-class FixedResolver(AbstractResolver):
-    """Resolves every name to one address, and remembers what it was asked."""
-
-    def __init__(self, address: str) -> None:
-        self.address = address
-        self.asked: list[str] = []
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        self.asked.append(host)
-        return [
-            ResolveResult(
-                hostname=host, host=self.address, port=port, family=family, proto=0, flags=0
-            )
-        ]
-
-    async def close(self) -> None:
-        return None
+from tests.auth_server.resolvers import FixedResolver
 
 
 async def refused(mode: str, url: str, resolver: AbstractResolver | None = None) -> str:
