@@ -55,6 +55,11 @@ class DocumentFetcher:
         self._session = session
         self._mode = mode
 
+    @property
+    def mode(self) -> str:
+        """The guard's mode: `https` (public https addresses only) or `any`."""
+        return self._mode
+
     @classmethod
     @contextlib.asynccontextmanager
     async def open(

@@ -53,7 +53,11 @@ class DocumentClients:
         try:
             fetched = await self._fetcher.fetch(url)
             new = client_from_document(
-                url, fetched.document, server_scopes=self._scopes, grant_types=self._grant_types
+                url,
+                fetched.document,
+                server_scopes=self._scopes,
+                grant_types=self._grant_types,
+                mode=self._fetcher.mode,
             )
         except DocumentRefused as exc:
             log.warning("client metadata document %s refused: %s", url, exc)
