@@ -12,6 +12,7 @@ from auth_server.clients.documents.fetch import DocumentFetcher
 from auth_server.clients.documents.guard import DocumentRefused
 from auth_server.clients.registry import ClientRepository
 from shared.db import Database
+from shared.fetch import JsonDocument
 
 log = logging.getLogger(__name__)
 MAX_URL_LENGTH = 1024
@@ -41,6 +42,10 @@ class DocumentClients:
         self._scopes = server_scopes
         self._grant_types = grant_types
         self._clock = clock
+
+    async def fetch_keys(self, jwks_uri: str) -> JsonDocument:
+        """The key set a stored document's `jwks_uri` names, fetched under the same guard."""
+        return await self._fetcher.fetch_keys(jwks_uri)
 
     async def refresh(self, url: str) -> None:
         """Fetch and store the document unless a fresh copy is stored; DocumentRefused (logged)
