@@ -85,8 +85,8 @@ class ClientRepository:
         return client, secret
 
     async def put_public(self, client_id: str, new: NewClient, tx: Executor) -> Client:
-        """Create or replace a public client under an id it brings (a metadata document's
-        URL); its audiences and introspection right are never taken from `new`."""
+        """Create or replace a secretless client under an id it brings (a metadata document's
+        URL), its keys included; its audiences and introspection right never come from `new`."""
         client = _client(client_id, new, None, self._secrets)
         await tx.execute(
             f"INSERT INTO clients ({_COLUMNS})"
@@ -94,7 +94,8 @@ class ClientRepository:
             " ON CONFLICT (client_id) DO UPDATE SET client_name = excluded.client_name,"
             " token_endpoint_auth_method = excluded.token_endpoint_auth_method,"
             " grant_types = excluded.grant_types, scope = excluded.scope,"
-            " redirect_uris = excluded.redirect_uris, updated_at = excluded.updated_at"
+            " redirect_uris = excluded.redirect_uris, updated_at = excluded.updated_at,"
+            " jwks = excluded.jwks, jwks_uri = excluded.jwks_uri"
             " WHERE clients.source = excluded.source",
             *_values(client),
         )

@@ -13,6 +13,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from auth_server.appkeys import (
+    CLIENT_DOCUMENTS,
     CLIENT_KEYS,
     CLIENT_THROTTLE,
     CLIENTS,
@@ -245,7 +246,9 @@ async def verify_assertion(request: web.Request, client: Client, assertion: Asse
     audiences = (issuer, issuer + request.path)  # the issuer, or this endpoint's URL
     jti, exp = check_claims(assertion.claims, client.client_id, audiences, time.time())
     kid = assertion.header.get("kid")
-    keys = await app[CLIENT_KEYS].keys_for(client, kid if isinstance(kid, str) else None)
+    documents = app.get(CLIENT_DOCUMENTS)  # a metadata document's jwks_uri: its guard only
+    guarded = None if documents is None else documents.fetch_keys
+    keys = await app[CLIENT_KEYS].keys_for(client, kid if isinstance(kid, str) else None, guarded)
     if not verify_signature_with(assertion, keys):
         raise InvalidClient("the client assertion is not signed by a key of this client")
     if not await app[USED_JTIS].first_use(f"assertion:{client.client_id}:{jti}", exp):

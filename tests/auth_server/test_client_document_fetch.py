@@ -9,32 +9,13 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.abc import AbstractResolver
 from pytest_aiohttp import AiohttpServer
 
 from auth_server.clients.documents.fetch import DocumentFetcher, cache_lifetime
 from auth_server.clients.documents.guard import DocumentRefused, ForbiddenAddress, guarded_socket
-
-
-class FixedResolver(AbstractResolver):
-    """Resolves every name to one address, and remembers what it was asked."""
-
-    def __init__(self, address: str) -> None:
-        self.address = address
-        self.asked: list[str] = []
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        self.asked.append(host)
-        return [
-            ResolveResult(
-                hostname=host, host=self.address, port=port, family=family, proto=0, flags=0
-            )
-        ]
-
-    async def close(self) -> None:
-        return None
+from shared.fetch import FetchError
+from tests.auth_server.resolvers import FixedResolver
 
 
 async def refused(mode: str, url: str, resolver: AbstractResolver | None = None) -> str:
@@ -69,6 +50,17 @@ async def test_https_mode_refuses_names_resolving_to_local_addresses(address: st
     message = await refused("https", "https://agent.example/client.json", resolver)
     assert resolver.asked == ["agent.example"]
     assert "not a public address" in message  # refused by the resolver: no connection opened
+
+
+@pytest.mark.parametrize("address", ["10.0.0.1", "127.0.0.1", "169.254.169.254", "fe80::1"])
+async def test_https_mode_refuses_a_jwks_uri_resolving_to_a_local_address(address: str) -> None:
+    resolver = FixedResolver(address)
+    async with DocumentFetcher.open("https", resolver=resolver, fetch_timeout=0.5) as fetcher:
+        with pytest.raises(FetchError) as caught:
+            await fetcher.fetch_keys("https://keys.example/jwks")
+    assert resolver.asked == ["keys.example"]
+    # Said by the resolver, which refuses before any connection is attempted.
+    assert f"resolves to {address}, not a public address" in str(caught.value)
 
 
 def test_the_address_connected_to_is_checked_too() -> None:
@@ -117,6 +109,31 @@ async def test_a_document_over_5120_bytes_is_refused(aiohttp_server: AiohttpServ
     server = await aiohttp_server(document_server(large=large, streamed=streamed))
     for path in ("/large", "/streamed"):
         assert "5120 bytes" in await refused("any", str(server.make_url(path)))
+
+
+async def test_a_jwks_uri_is_fetched_by_the_same_rules_with_a_key_sets_cap(
+    aiohttp_server: AiohttpServer,
+) -> None:
+    async def keys(request: web.Request) -> web.Response:
+        return web.json_response({"keys": []}, headers={"Cache-Control": "max-age=600"})
+
+    async def moved(request: web.Request) -> web.Response:
+        raise web.HTTPFound("/keys")
+
+    async def large(request: web.Request) -> web.Response:
+        return web.json_response({"keys": [], "pad": "x" * 65536})
+
+    async def slow(request: web.Request) -> web.Response:
+        await asyncio.sleep(2)
+        return web.json_response({"keys": []})
+
+    server = await aiohttp_server(document_server(keys=keys, moved=moved, large=large, slow=slow))
+    async with DocumentFetcher.open("any", fetch_timeout=0.5) as fetcher:
+        fetched = await fetcher.fetch_keys(str(server.make_url("/keys")))
+        assert (fetched.body, fetched.cache_control) == ({"keys": []}, "max-age=600")
+        for path, said in (("/moved", "302"), ("/large", "65536 bytes"), ("/slow", "no answer")):
+            with pytest.raises(FetchError, match=said):
+                await fetcher.fetch_keys(str(server.make_url(path)))
 
 
 async def test_a_slow_server_times_out(aiohttp_server: AiohttpServer) -> None:

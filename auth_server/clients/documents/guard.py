@@ -1,6 +1,7 @@
 """Which client metadata document URLs may be fetched, and from which addresses (server-side
-request forgery, RFC 9700 §4.16 and the draft's security considerations): in `https` mode an
-https URL with a path whose host is, and resolves to, public addresses only."""
+request forgery, RFC 9700 §4.16 and the draft's security considerations), and the same for
+the `jwks_uri` a document names: in `https` mode an https URL whose host is, and resolves to,
+public addresses only."""
 
 from __future__ import annotations
 
@@ -43,25 +44,31 @@ def _ip_literal(host: str) -> IPAddress | None:
         return None
 
 
-def check_document_url(url: str, mode: str) -> None:
-    """The URL's own form: http(s) with a host and a path (draft §3); in `https` mode https
-    only and no host that names a forbidden address or a local name."""
+def check_fetch_url(url: str, mode: str) -> None:
+    """A URL a document makes us fetch (its own, or its `jwks_uri`): http(s) with a host, no
+    userinfo or fragment; in `https` mode https only and no host that names a forbidden
+    address or a local name (refused before anything is resolved)."""
     if not _PRINTABLE.fullmatch(url):
-        raise DocumentRefused("a client id document URL is printable ASCII")
+        raise DocumentRefused("a URL a document names is printable ASCII")
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise DocumentRefused("a client id document URL must be http(s) with a host")
+        raise DocumentRefused("a URL a document names must be http(s) with a host")
     if parts.username is not None or parts.fragment or "#" in url:
-        raise DocumentRefused("a client id document URL has no userinfo or fragment")
-    if parts.path in ("", "/"):
-        raise DocumentRefused("a client id document URL must have a path")
+        raise DocumentRefused("a URL a document names has no userinfo or fragment")
     if mode != HTTPS:
         return
     if parts.scheme != "https":
-        raise DocumentRefused("only https client id document URLs are fetched")
+        raise DocumentRefused("in https mode only https URLs are fetched")
     literal = _ip_literal(parts.hostname)
     if (literal is not None and is_forbidden(literal)) or parts.hostname == "localhost":
         raise ForbiddenAddress(f"{parts.hostname} is not a public address")
+
+
+def check_document_url(url: str, mode: str) -> None:
+    """A client id document URL: a URL `check_fetch_url` allows, with a path (draft §3)."""
+    check_fetch_url(url, mode)
+    if urlsplit(url).path in ("", "/"):
+        raise DocumentRefused("a client id document URL must have a path")
 
 
 class GuardedResolver(AbstractResolver):

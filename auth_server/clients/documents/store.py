@@ -12,6 +12,7 @@ from auth_server.clients.documents.fetch import DocumentFetcher
 from auth_server.clients.documents.guard import DocumentRefused
 from auth_server.clients.registry import ClientRepository
 from shared.db import Database
+from shared.fetch import JsonDocument
 
 log = logging.getLogger(__name__)
 MAX_URL_LENGTH = 1024
@@ -42,6 +43,10 @@ class DocumentClients:
         self._grant_types = grant_types
         self._clock = clock
 
+    async def fetch_keys(self, jwks_uri: str) -> JsonDocument:
+        """The key set a stored document's `jwks_uri` names, fetched under the same guard."""
+        return await self._fetcher.fetch_keys(jwks_uri)
+
     async def refresh(self, url: str) -> None:
         """Fetch and store the document unless a fresh copy is stored; DocumentRefused (logged)
         if it cannot be fetched or is not a valid client."""
@@ -53,7 +58,11 @@ class DocumentClients:
         try:
             fetched = await self._fetcher.fetch(url)
             new = client_from_document(
-                url, fetched.document, server_scopes=self._scopes, grant_types=self._grant_types
+                url,
+                fetched.document,
+                server_scopes=self._scopes,
+                grant_types=self._grant_types,
+                mode=self._fetcher.mode,
             )
         except DocumentRefused as exc:
             log.warning("client metadata document %s refused: %s", url, exc)
