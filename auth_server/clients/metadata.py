@@ -18,6 +18,7 @@ from auth_server.clients.registry import (
     AUTHORIZATION_CODE,
     DEVICE_CODE,
     NONE,
+    OPEN_REGISTRATION,
     PRIVATE_KEY_JWT,
     REFRESH_TOKEN,
     REGISTRATION,
@@ -137,6 +138,10 @@ def parse_metadata(
         raise InvalidClientMetadata("dpop_bound_access_tokens must be a boolean")
     scope = tuple(name for name in (_string(body, "scope") or "").split(" ") if name)
     grants = _grant_and_response_types(body, grant_types)
+    if source == OPEN_REGISTRATION and body.get("jwks_uri") is not None:
+        # Fetching a URL anyone registered, from inside the deployment, is an SSRF; metadata
+        # documents' key sets go through their guard (clients/documents/), these have none.
+        raise InvalidClientMetadata("an anonymous client gives its keys as jwks, not jwks_uri")
     if source in SELF_DECLARED:
         _self_declared_grants(grants)
         # RFC 7591 §2: with no scope asked, the server picks: here, every scope it has, of

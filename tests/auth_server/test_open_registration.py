@@ -47,6 +47,8 @@ async def test_a_native_app_registers_with_no_credentials(auth_client: AuthClien
         {"grant_types": ["client_credentials"]},
         {"grant_types": ["authorization_code", "client_credentials"]},
         {"scope": "read admin"},
+        # A key set URL would have this server fetch an address anyone chose (SSRF).
+        {"token_endpoint_auth_method": "private_key_jwt", "jwks_uri": "https://keys.example/k"},
     ],
 )
 async def test_what_anonymous_clients_may_not_have_is_refused(
