@@ -281,9 +281,7 @@ def install_grants(
             id_tokens,
         ),
         RefreshTokenGrant(
-            storage.database,
             storage.refresh_tokens,
-            storage.users,
             tokens,
             storage.revoked,
             id_tokens,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from auth_server.scopes import format_scope
 from auth_server.signing.server_secrets import ServerSecrets
+from auth_server.tokens.rotation import Rotation, rotate
 from shared.db import Database, Executor, Row
 
 
@@ -44,11 +45,13 @@ class Family:
 
 
 @dataclass(frozen=True, slots=True)
-class Spent:
-    """A refresh token just marked used: its family, and whether it had expired."""
+class Rotated:
+    """A refresh token just spent: its family, its successor, and the family's user as a row
+    of the users table."""
 
     family: Family
-    expired: bool
+    refresh_token: str
+    owner: Row
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,12 +73,6 @@ class RefreshTokenState:
         if self.used or self.family.revoked or self.user_disabled:
             return False
         return self.expires_at > now
-
-
-_FAMILY_COLUMNS = (
-    "family_id, client_id, user_id, scope, audience, auth_time, revoked_at, jkt,"
-    " created_at AS started_at"
-)
 
 
 class RefreshTokens:
@@ -137,33 +134,29 @@ class RefreshTokens:
         )
         return token
 
-    async def spend(self, tx: Executor, token: str) -> Spent | None:
-        """Mark an unused token used; None if it is unknown or was spent before. The row lock
-        makes every concurrent presentation of the same token wait and then find it spent."""
+    async def rotate(
+        self, token: str, *, client_id: str, jkt: str | None, jti: str, access_exp: int
+    ) -> Rotated | None:
+        """Spend the token and issue its successor (RFC 9700 §4.14.2), noting the access token
+        `jti` under the family; None, with nothing changed, unless every rule of the refresh
+        grant holds. Of parallel presentations of one token, exactly one gets it."""
+        successor = secrets.token_urlsafe(32)
         now = int(time.time())
-        row = await tx.fetchrow(
-            "UPDATE refresh_tokens SET used_at = $2"
-            " WHERE token_digest = $1 AND used_at IS NULL RETURNING family_id, expires_at",
-            self._secrets.digest(token),
-            now,
+        row = await rotate(
+            self._db,
+            Rotation(
+                token_digest=self._secrets.digest(token),
+                client_id=client_id,
+                jkt=jkt,
+                now=now,
+                max_age=self._max_age,
+                successor_digest=self._secrets.digest(successor),
+                successor_expires_at=now + self._ttl,
+                jti=jti,
+                access_exp=access_exp,
+            ),
         )
-        if row is None:
-            return None
-        family = await tx.fetchrow(
-            f"SELECT {_FAMILY_COLUMNS} FROM token_families WHERE family_id = $1", row["family_id"]
-        )
-        assert family is not None  # refresh_tokens.family_id references token_families
-        spent = Family.from_row(family)
-        expired = min(int(row["expires_at"]), self._family_end(spent.started_at)) <= now
-        return Spent(spent, expired=expired)
-
-    async def family_of_spent(self, token: str) -> str | None:
-        """The family of a token that was already used (a replay), if the token is known."""
-        value = await self._db.fetchval(
-            "SELECT family_id FROM refresh_tokens WHERE token_digest = $1 AND used_at IS NOT NULL",
-            self._secrets.digest(token),
-        )
-        return None if value is None else str(value)
+        return None if row is None else Rotated(Family.from_row(row), successor, row)
 
     async def revoke_family(self, family_id: str) -> bool:
         """Revoke every token of the family, now and for good."""
