@@ -45,6 +45,17 @@ class Family:
 
 
 @dataclass(frozen=True, slots=True)
+class NewFamily:
+    """A family about to be stored: its id, the DPoP key it is bound to, its first token."""
+
+    family_id: str
+    jkt: str | None
+    refresh_token: str
+    token_digest: str
+    expires_at: int
+
+
+@dataclass(frozen=True, slots=True)
 class Rotated:
     """A refresh token just spent: its family, its successor, and the family's user as a row
     of the users table."""
@@ -90,6 +101,17 @@ class RefreshTokens:
         """RFC 9700 §4.14.2: a family lives at most `max_age`; rotation never extends it."""
         return started_at + self._max_age
 
+    def new_family(self, *, jkt: str | None, now: int) -> NewFamily:
+        """The id and first token (256 random bits) of a family starting now, not yet stored."""
+        token = secrets.token_urlsafe(32)
+        return NewFamily(
+            family_id=secrets.token_urlsafe(16),
+            jkt=jkt,
+            refresh_token=token,
+            token_digest=self._secrets.digest(token),
+            expires_at=min(now + self._ttl, self._family_end(now)),
+        )
+
     async def start_family(
         self,
         tx: Executor,
@@ -99,40 +121,32 @@ class RefreshTokens:
         scope: tuple[str, ...],
         audience: tuple[str, ...],
         auth_time: int,
-        jkt: str | None = None,
     ) -> tuple[str, str]:
         """A new family with its first token; return (family_id, refresh_token)."""
-        family_id = secrets.token_urlsafe(16)
         now = int(time.time())
+        family = self.new_family(jkt=None, now=now)
         await tx.execute(
             "INSERT INTO token_families (family_id, client_id, user_id, scope, audience,"
             " auth_time, revoked_at, jkt, created_at)"
             " VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8)",
-            family_id,
+            family.family_id,
             client_id,
             user_id,
             format_scope(scope),
             json.dumps(list(audience)),
             auth_time,
-            jkt,
+            family.jkt,
             now,
         )
-        return family_id, await self.add_token(tx, family_id, started_at=now)
-
-    async def add_token(self, tx: Executor, family_id: str, *, started_at: int) -> str:
-        """A new refresh token in the family (256 random bits), valid for the configured TTL
-        but never past the family's end."""
-        token = secrets.token_urlsafe(32)
-        now = int(time.time())
         await tx.execute(
             "INSERT INTO refresh_tokens (token_digest, family_id, created_at, expires_at)"
             " VALUES ($1, $2, $3, $4)",
-            self._secrets.digest(token),
-            family_id,
+            family.token_digest,
+            family.family_id,
             now,
-            min(now + self._ttl, self._family_end(started_at)),
+            family.expires_at,
         )
-        return token
+        return family.family_id, family.refresh_token
 
     async def rotate(
         self, token: str, *, client_id: str, jkt: str | None, jti: str, access_exp: int
