@@ -90,8 +90,9 @@ async def rotate(database: Database, rotation: Rotation) -> Row | None:
         row = await tx.fetchrow(_LIVE_SQLITE, *live)
         if row is None:
             return None
-        await tx.execute(
-            "UPDATE refresh_tokens SET used_at = $2 WHERE token_digest = $1",
+        # RETURNING: one trip to aiosqlite's thread, where a bare statement takes two.
+        await tx.fetch(
+            "UPDATE refresh_tokens SET used_at = $2 WHERE token_digest = $1 RETURNING used_at",
             rotation.token_digest,
             rotation.now,
         )
