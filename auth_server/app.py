@@ -272,18 +272,14 @@ def install_grants(
     """Every grant type the token endpoint serves, in the order metadata lists them."""
     return [
         AuthorizationCodeGrant(
-            storage.database,
             storage.codes,
             storage.refresh_tokens,
-            storage.users,
             tokens,
             storage.revoked,
             id_tokens,
         ),
         RefreshTokenGrant(
-            storage.database,
             storage.refresh_tokens,
-            storage.users,
             tokens,
             storage.revoked,
             id_tokens,

@@ -12,8 +12,7 @@ import pytest
 from devtools.bench.ceilings import CryptoCeilings
 from devtools.bench.chart import render_svg, score
 from devtools.bench.default_serve import MAX_GRANT_POOL, MIN_GRANT_POOL, grant_pool_size
-from devtools.bench.deployment import RegisteredClient
-from devtools.bench.grants import WebApp, code_body, refresh_body
+from devtools.bench.grants import Code, code_body, refresh_body
 from devtools.bench.jws_compare import SigningCost, compare, signing_notes
 from devtools.bench.plan import planned
 from devtools.bench.runner import Options, Runner
@@ -88,8 +87,7 @@ def test_the_body_pool_sends_each_line_once_as_the_request_body(tmp_path: Path) 
     assert "wrk.format(nil, nil, nil, bodies[index])" in script
     assert load.pool_file == tmp_path / "refresh.txt"
     assert refresh_body("a/b+c") == "grant_type=refresh_token&refresh_token=a%2Fb%2Bc"
-    app = WebApp(RegisteredClient("id", "secret"), "v" * 43, "pw")
-    body = code_body(app, "c0de")
+    body = code_body(Code("c0de", "v" * 43))
     assert body.startswith("grant_type=authorization_code&code=c0de&redirect_uri=")
     assert body.endswith("&code_verifier=" + "v" * 43)
 

@@ -4,7 +4,8 @@ Owns the checked authorization request (`request`), the flow from sign-in to con
 (`flow`), signing a person in wherever the login form is (`person`), users and their password
 hashes (`users`), browser sessions (`sessions`), remembered
 consent (`consents`), the pages and their templates (`pages`, `templates/`), the sign-in
-throttle (`throttle`), PKCE (`pkce`, RFC 7636) and authorization codes (`codes`).
+throttle (`throttle`), PKCE (`pkce`, RFC 7636), authorization codes (`codes`) and their
+redemption in one statement (`redemption`).
 
 May import: `auth_server.settings`, `auth_server.scopes`, `auth_server.signing`,
 `auth_server.clients`, `auth_server.tokens`, `shared`.
@@ -17,6 +18,7 @@ __all__ = [
     "pages",
     "person",
     "pkce",
+    "redemption",
     "request",
     "sessions",
     "throttle",

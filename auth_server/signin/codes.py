@@ -8,8 +8,12 @@ import time
 from dataclasses import dataclass
 
 from auth_server.scopes import format_scope
+from auth_server.signin.pkce import challenge_of
+from auth_server.signin.redemption import Redemption, redeem
+from auth_server.signin.users import User
 from auth_server.signing.server_secrets import ServerSecrets
-from shared.db import Database, Executor, Row
+from auth_server.tokens.refresh import NewFamily
+from shared.db import Database, Row
 
 CODE_TTL = 60  # RFC 6749 §4.1.2 recommends at most ten minutes; one is plenty.
 
@@ -46,12 +50,22 @@ class CodeGrant:
 
 
 @dataclass(frozen=True, slots=True)
-class UsedCode:
-    """A redeemed code, as a replay of it is judged."""
+class StoredCode:
+    """A code as its redemption is judged: its grant, whether it was used, the family its
+    use started, and whether its user is now disabled."""
 
-    client_id: str
-    code_challenge: str
+    grant: CodeGrant
+    used: bool
     family_id: str | None
+    user_disabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Redeemed:
+    """A code just spent: its grant and the user who authorized it."""
+
+    grant: CodeGrant
+    user: User
 
 
 _GRANT_COLUMNS = (
@@ -90,16 +104,34 @@ class AuthorizationCodes:
         )
         return code
 
-    async def consume(self, tx: Executor, code: str) -> CodeGrant | None:
-        """Mark the code used and return its grant, unless it was used already or is unknown.
-        The row lock taken here makes a concurrent second redemption wait, then find it used."""
-        row = await tx.fetchrow(
-            "UPDATE authorization_codes SET used_at = $2"
-            f" WHERE code_digest = $1 AND used_at IS NULL RETURNING {_GRANT_COLUMNS}",
-            self.digest(code),
-            int(time.time()),
+    async def redeem(
+        self,
+        code: str,
+        *,
+        client_id: str,
+        redirect_uri: str | None,
+        code_verifier: str | None,
+        family: NewFamily | None,
+        jti: str,
+        access_exp: int,
+    ) -> Redeemed | None:
+        """Spend the code, start `family` and note the access token `jti` under the grant, if
+        the request matches the code; None, with nothing changed, if not. Of parallel
+        redemptions of one code, exactly one gets it."""
+        row = await redeem(
+            self._db,
+            Redemption(
+                code_digest=self.digest(code),
+                client_id=client_id,
+                now=int(time.time()),
+                code_challenge=challenge_of(code_verifier),
+                redirect_uri=redirect_uri,
+                family=family,
+                jti=jti,
+                access_exp=access_exp,
+            ),
         )
-        return None if row is None else CodeGrant.from_row(row)
+        return None if row is None else Redeemed(CodeGrant.from_row(row), User.from_row(row))
 
     async def challenge_in_use(self, client_id: str, code_challenge: str) -> bool:
         """Whether this client has a code for this challenge that has not expired yet."""
@@ -112,26 +144,22 @@ class AuthorizationCodes:
         )
         return value is not None
 
-    async def bind_family(self, tx: Executor, code: str, family_id: str) -> None:
-        """Remember which refresh-token family this code produced (to revoke it on reuse)."""
-        await tx.execute(
-            "UPDATE authorization_codes SET family_id = $2 WHERE code_digest = $1",
-            self.digest(code),
-            family_id,
-        )
-
-    async def find_used(self, code: str) -> UsedCode | None:
-        """A code that was already redeemed: to whom it was issued, and what it produced."""
+    async def find(self, code: str) -> StoredCode | None:
+        """The code whatever its state, and whether its user is disabled; None if unknown."""
         row = await self._db.fetchrow(
-            "SELECT client_id, code_challenge, family_id FROM authorization_codes"
-            " WHERE code_digest = $1 AND used_at IS NOT NULL",
+            f"SELECT {_GRANT_COLUMNS}, used_at, family_id,"
+            " (SELECT disabled FROM users WHERE users.user_id = authorization_codes.user_id)"
+            " AS user_disabled FROM authorization_codes WHERE code_digest = $1",
             self.digest(code),
         )
         if row is None:
             return None
         family_id = row["family_id"]
-        return UsedCode(
-            row["client_id"], row["code_challenge"], None if family_id is None else str(family_id)
+        return StoredCode(
+            grant=CodeGrant.from_row(row),
+            used=row["used_at"] is not None,
+            family_id=None if family_id is None else str(family_id),
+            user_disabled=bool(row["user_disabled"]),
         )
 
     async def prune(self, now: int) -> int:

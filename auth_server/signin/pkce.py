@@ -24,8 +24,14 @@ def s256(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
+def challenge_of(verifier: str | None) -> str | None:
+    """The S256 challenge a well-formed verifier answers (RFC 7636 §4.1); None without one."""
+    if verifier is None or _VERIFIER.fullmatch(verifier) is None:
+        return None
+    return s256(verifier)
+
+
 def verifier_matches(verifier: str | None, challenge: str) -> bool:
     """RFC 7636 §4.6: the verifier is well-formed and hashes to the stored challenge."""
-    if verifier is None or _VERIFIER.fullmatch(verifier) is None:
-        return False
-    return hmac.compare_digest(s256(verifier), challenge)
+    answered = challenge_of(verifier)
+    return answered is not None and hmac.compare_digest(answered, challenge)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from auth_server.scopes import format_scope
 from auth_server.signing.server_secrets import ServerSecrets
+from auth_server.tokens.rotation import Rotation, rotate
 from shared.db import Database, Executor, Row
 
 
@@ -44,11 +45,24 @@ class Family:
 
 
 @dataclass(frozen=True, slots=True)
-class Spent:
-    """A refresh token just marked used: its family, and whether it had expired."""
+class NewFamily:
+    """A family about to be stored: its id, the DPoP key it is bound to, its first token."""
+
+    family_id: str
+    jkt: str | None
+    refresh_token: str
+    token_digest: str
+    expires_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class Rotated:
+    """A refresh token just spent: its family, its successor, and the family's user as a row
+    of the users table."""
 
     family: Family
-    expired: bool
+    refresh_token: str
+    owner: Row
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,12 +86,6 @@ class RefreshTokenState:
         return self.expires_at > now
 
 
-_FAMILY_COLUMNS = (
-    "family_id, client_id, user_id, scope, audience, auth_time, revoked_at, jkt,"
-    " created_at AS started_at"
-)
-
-
 class RefreshTokens:
     """Families and their tokens; a token is stored only as a keyed digest."""
 
@@ -93,6 +101,17 @@ class RefreshTokens:
         """RFC 9700 §4.14.2: a family lives at most `max_age`; rotation never extends it."""
         return started_at + self._max_age
 
+    def new_family(self, *, jkt: str | None, now: int) -> NewFamily:
+        """The id and first token (256 random bits) of a family starting now, not yet stored."""
+        token = secrets.token_urlsafe(32)
+        return NewFamily(
+            family_id=secrets.token_urlsafe(16),
+            jkt=jkt,
+            refresh_token=token,
+            token_digest=self._secrets.digest(token),
+            expires_at=min(now + self._ttl, self._family_end(now)),
+        )
+
     async def start_family(
         self,
         tx: Executor,
@@ -102,68 +121,56 @@ class RefreshTokens:
         scope: tuple[str, ...],
         audience: tuple[str, ...],
         auth_time: int,
-        jkt: str | None = None,
     ) -> tuple[str, str]:
         """A new family with its first token; return (family_id, refresh_token)."""
-        family_id = secrets.token_urlsafe(16)
         now = int(time.time())
+        family = self.new_family(jkt=None, now=now)
         await tx.execute(
             "INSERT INTO token_families (family_id, client_id, user_id, scope, audience,"
             " auth_time, revoked_at, jkt, created_at)"
             " VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8)",
-            family_id,
+            family.family_id,
             client_id,
             user_id,
             format_scope(scope),
             json.dumps(list(audience)),
             auth_time,
-            jkt,
+            family.jkt,
             now,
         )
-        return family_id, await self.add_token(tx, family_id, started_at=now)
-
-    async def add_token(self, tx: Executor, family_id: str, *, started_at: int) -> str:
-        """A new refresh token in the family (256 random bits), valid for the configured TTL
-        but never past the family's end."""
-        token = secrets.token_urlsafe(32)
-        now = int(time.time())
         await tx.execute(
             "INSERT INTO refresh_tokens (token_digest, family_id, created_at, expires_at)"
             " VALUES ($1, $2, $3, $4)",
-            self._secrets.digest(token),
-            family_id,
+            family.token_digest,
+            family.family_id,
             now,
-            min(now + self._ttl, self._family_end(started_at)),
+            family.expires_at,
         )
-        return token
+        return family.family_id, family.refresh_token
 
-    async def spend(self, tx: Executor, token: str) -> Spent | None:
-        """Mark an unused token used; None if it is unknown or was spent before. The row lock
-        makes every concurrent presentation of the same token wait and then find it spent."""
+    async def rotate(
+        self, token: str, *, client_id: str, jkt: str | None, jti: str, access_exp: int
+    ) -> Rotated | None:
+        """Spend the token and issue its successor (RFC 9700 §4.14.2), noting the access token
+        `jti` under the family; None, with nothing changed, unless every rule of the refresh
+        grant holds. Of parallel presentations of one token, exactly one gets it."""
+        successor = secrets.token_urlsafe(32)
         now = int(time.time())
-        row = await tx.fetchrow(
-            "UPDATE refresh_tokens SET used_at = $2"
-            " WHERE token_digest = $1 AND used_at IS NULL RETURNING family_id, expires_at",
-            self._secrets.digest(token),
-            now,
+        row = await rotate(
+            self._db,
+            Rotation(
+                token_digest=self._secrets.digest(token),
+                client_id=client_id,
+                jkt=jkt,
+                now=now,
+                max_age=self._max_age,
+                successor_digest=self._secrets.digest(successor),
+                successor_expires_at=now + self._ttl,
+                jti=jti,
+                access_exp=access_exp,
+            ),
         )
-        if row is None:
-            return None
-        family = await tx.fetchrow(
-            f"SELECT {_FAMILY_COLUMNS} FROM token_families WHERE family_id = $1", row["family_id"]
-        )
-        assert family is not None  # refresh_tokens.family_id references token_families
-        spent = Family.from_row(family)
-        expired = min(int(row["expires_at"]), self._family_end(spent.started_at)) <= now
-        return Spent(spent, expired=expired)
-
-    async def family_of_spent(self, token: str) -> str | None:
-        """The family of a token that was already used (a replay), if the token is known."""
-        value = await self._db.fetchval(
-            "SELECT family_id FROM refresh_tokens WHERE token_digest = $1 AND used_at IS NOT NULL",
-            self._secrets.digest(token),
-        )
-        return None if value is None else str(value)
+        return None if row is None else Rotated(Family.from_row(row), successor, row)
 
     async def revoke_family(self, family_id: str) -> bool:
         """Revoke every token of the family, now and for good."""

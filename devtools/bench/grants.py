@@ -33,18 +33,25 @@ _ACTION = re.compile(r'<form[^>]*action="([^"]*)"')
 
 @dataclass(frozen=True, slots=True)
 class WebApp:
-    """What the prepared codes need: the client, its PKCE verifier (one for all codes: the
-    server checks each code against it all the same) and the redirect URI."""
+    """What the prepared codes need: the client and its user's password."""
 
     client: RegisteredClient
-    verifier: str
     password: str
 
-    @property
-    def challenge(self) -> str:
-        """RFC 7636 §4.2: S256."""
-        digest = hashlib.sha256(self.verifier.encode()).digest()
-        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    """A code and the PKCE verifier of its authorization request: one per code, since the
+    server refuses a code_challenge seen again within a code's lifetime (RFC 9700 §2.1.1)."""
+
+    code: str
+    verifier: str
+
+
+def challenge_of(verifier: str) -> str:
+    """RFC 7636 §4.2: S256."""
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def _cli(deployment: Deployment, *args: str, stdin: str | None = None) -> dict[str, str]:
@@ -72,7 +79,7 @@ def create_web_app(deployment: Deployment) -> WebApp:
         deployment, "client", "create", "--name", "bench-web", "--redirect-uri", REDIRECT_URI
     )
     client = RegisteredClient(created["client_id"], created["client_secret"])
-    return WebApp(client, secrets.token_urlsafe(48), password)
+    return WebApp(client, password)
 
 
 def _form(html: str) -> tuple[str, dict[str, str]]:
@@ -89,9 +96,10 @@ def _code_of(location: str) -> str:
     return params["code"][0]
 
 
-async def _sign_in(http: aiohttp.ClientSession, authorize: str, app: WebApp) -> None:
+async def _sign_in(http: aiohttp.ClientSession, document: dict[str, str], app: WebApp) -> None:
     """The login page, then the consent page (unless this user already consented), each
     submitted as a person would."""
+    authorize = _authorize_url(document, app, secrets.token_urlsafe(48))
     async with http.get(authorize, allow_redirects=False) as response:
         action, fields = _form(await response.text())
     login = {**fields, "username": USERNAME, "password": app.password}
@@ -107,28 +115,32 @@ async def _sign_in(http: aiohttp.ClientSession, authorize: str, app: WebApp) -> 
         _code_of(done.headers.get("Location", ""))
 
 
-async def _codes(http: aiohttp.ClientSession, authorize: str, count: int) -> list[str]:
+async def _codes(
+    http: aiohttp.ClientSession, document: dict[str, str], app: WebApp, count: int
+) -> list[Code]:
     """`count` codes, PARALLEL requests at a time."""
     gate = asyncio.Semaphore(PARALLEL)
 
-    async def one() -> str:
+    async def one() -> Code:
+        verifier = secrets.token_urlsafe(48)
+        authorize = _authorize_url(document, app, verifier)
         async with gate, http.get(authorize, allow_redirects=False) as response:
-            return _code_of(response.headers.get("Location", ""))
+            return Code(_code_of(response.headers.get("Location", "")), verifier)
 
     return list(await asyncio.gather(*(one() for _ in range(count))))
 
 
 async def _exchange(
-    http: aiohttp.ClientSession, token_endpoint: str, app: WebApp, codes: list[str]
+    http: aiohttp.ClientSession, token_endpoint: str, app: WebApp, codes: list[Code]
 ) -> list[str]:
     """One refresh token (a new family) per code."""
     gate = asyncio.Semaphore(PARALLEL)
     headers = {"Authorization": app.client.basic}
 
-    async def one(code: str) -> str:
+    async def one(code: Code) -> str:
         async with (
             gate,
-            http.post(token_endpoint, data=code_form(app, code), headers=headers) as response,
+            http.post(token_endpoint, data=code_form(code), headers=headers) as response,
         ):
             body = await response.json(content_type=None)
             if response.status != 200:
@@ -139,15 +151,15 @@ async def _exchange(
     return list(await asyncio.gather(*(one(code) for code in codes)))
 
 
-def code_form(app: WebApp, code: str) -> dict[str, str]:
+def code_form(code: Code) -> dict[str, str]:
     """The token request that exchanges one code (RFC 6749 §4.1.3, RFC 7636 §4.5)."""
-    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI}
-    return {**form, "code_verifier": app.verifier}
+    form = {"grant_type": "authorization_code", "code": code.code, "redirect_uri": REDIRECT_URI}
+    return {**form, "code_verifier": code.verifier}
 
 
-def code_body(app: WebApp, code: str) -> str:
+def code_body(code: Code) -> str:
     """The same, form-encoded, as wrk sends it."""
-    return urlencode(code_form(app, code))
+    return urlencode(code_form(code))
 
 
 def refresh_body(token: str) -> str:
@@ -155,35 +167,35 @@ def refresh_body(token: str) -> str:
     return urlencode({"grant_type": "refresh_token", "refresh_token": token})
 
 
-def _authorize_url(document: dict[str, str], app: WebApp) -> str:
+def _authorize_url(document: dict[str, str], app: WebApp, verifier: str) -> str:
     query = {
         "response_type": "code",
         "client_id": app.client.client_id,
         "redirect_uri": REDIRECT_URI,
         "scope": "read",
-        "code_challenge": app.challenge,
+        "code_challenge": challenge_of(verifier),
         "code_challenge_method": "S256",
     }
     return f"{document['authorization_endpoint']}?{urlencode(query)}"
 
 
 async def _prepare(document: dict[str, str], app: WebApp, count: int, refresh: bool) -> list[str]:
-    """Sign in once, then `count` codes, exchanged for refresh tokens when `refresh`."""
-    authorize = _authorize_url(document, app)
+    """Sign in once, then `count` codes: as token-request bodies, or when `refresh` exchanged
+    for refresh tokens."""
     jar = aiohttp.CookieJar(unsafe=True)  # the issuer is a loopback address
     async with aiohttp.ClientSession(cookie_jar=jar) as http:
-        await _sign_in(http, authorize, app)
-        codes = await _codes(http, authorize, count)
+        await _sign_in(http, document, app)
+        codes = await _codes(http, document, app, count)
         if not refresh:
-            return codes
+            return [code_body(code) for code in codes]
         return await _exchange(http, document["token_endpoint"], app, codes)
 
 
 def code_pool(document: dict[str, str], app: WebApp, count: int, path: Path) -> Path:
     """A file of `count` code exchanges, one form body a line; codes live 60 s, so measure
     right after."""
-    codes = asyncio.run(_prepare(document, app, count, refresh=False))
-    path.write_text("".join(code_body(app, code) + "\n" for code in codes))
+    bodies = asyncio.run(_prepare(document, app, count, refresh=False))
+    path.write_text("".join(body + "\n" for body in bodies))
     return path
 
 

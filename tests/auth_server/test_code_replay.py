@@ -4,6 +4,7 @@ authenticated client ends the grant by replaying it; a reused code_challenge is 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -63,6 +64,51 @@ async def test_the_own_clients_replay_still_revokes_the_grant(
     assert (status, body["error"]) == (400, "invalid_grant")
     status, body = await refresh(auth_client, app, tokens["refresh_token"])
     assert (status, body["error"]) == (400, "invalid_grant")
+
+
+async def test_parallel_redemptions_one_wins_and_the_grant_is_revoked(
+    auth_client: AuthClient, web_client: Registered
+) -> None:
+    """RFC 6749 §4.1.2: of N redemptions of one code at once by its own client, exactly one
+    gets tokens; the others are reuse, which revokes what the winner got."""
+    code, verifier = await sign_in_and_approve(Browser(auth_client), web_client)
+    results = await asyncio.gather(
+        *(redeem(auth_client, web_client, code, verifier) for _ in range(8))
+    )
+    winners = [body for status, body in results if status == 200]
+    assert len(winners) == 1
+    assert sorted(status for status, _ in results) == [200] + [400] * 7
+    assert all(body["error"] == "invalid_grant" for status, body in results if status == 400)
+    assert await introspect(auth_client, web_client, winners[0]["access_token"]) == INACTIVE
+    status, body = await refresh(auth_client, web_client, winners[0]["refresh_token"])
+    assert (status, body["error"]) == (400, "invalid_grant")
+
+
+async def test_refused_redemptions_leave_the_code_usable(
+    auth_client: AuthClient, register_client: RegisterClient, web_client: Registered
+) -> None:
+    """A redemption that does not match the code (verifier, redirect_uri, resource, client)
+    spends nothing and revokes nothing."""
+    code, verifier = await sign_in_and_approve(Browser(auth_client), web_client)
+    other = await register_client(name="other", redirect_uris=("https://app.example/callback",))
+    refused = (
+        await redeem(auth_client, web_client, code, pkce_pair()[0]),
+        await redeem(
+            auth_client, web_client, code, verifier, redirect_uri="https://app.example/other"
+        ),
+        await redeem(
+            auth_client, web_client, code, verifier, resource="https://elsewhere.example/"
+        ),
+        await redeem(auth_client, other, code, verifier),
+    )
+    errors = [(status, body["error"]) for status, body in refused]
+    assert errors == [(400, "invalid_grant")] * 2 + [
+        (400, "invalid_target"),
+        (400, "invalid_grant"),
+    ]
+    status, tokens = await redeem(auth_client, web_client, code, verifier)
+    assert status == 200, tokens
+    await still_works(auth_client, web_client, tokens)
 
 
 async def test_a_code_challenge_used_again_is_invalid_request(

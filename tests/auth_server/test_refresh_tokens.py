@@ -120,6 +120,49 @@ async def test_twenty_concurrent_uses_exactly_one_succeeds(
     assert all(body["error"] == "invalid_grant" for status, body in results if status == 400)
 
 
+async def test_parallel_presentations_one_wins_and_the_family_is_revoked(
+    auth_client: AuthClient, web_client: Registered, first_tokens: dict[str, Any]
+) -> None:
+    """RFC 9700 §4.14.2: of N presentations of one token at once, exactly one rotates it; the
+    others are replays, which revoke the whole family, the winner's new tokens included."""
+    results = await asyncio.gather(
+        *(refresh(auth_client, web_client, first_tokens["refresh_token"]) for _ in range(8))
+    )
+    winners = [body for status, body in results if status == 200]
+    assert len(winners) == 1
+    assert sorted(status for status, _ in results) == [200] + [400] * 7
+    status, body = await refresh(auth_client, web_client, winners[0]["refresh_token"])
+    assert (status, body["error"]) == (400, "invalid_grant")
+    for token in (first_tokens["access_token"], winners[0]["access_token"]):
+        assert await introspect(auth_client, web_client, token) == {"active": False}
+    assert await introspect(auth_client, web_client, winners[0]["refresh_token"]) == {
+        "active": False
+    }
+
+
+async def test_refused_requests_leave_the_token_usable(
+    auth_client: AuthClient,
+    web_client: Registered,
+    first_tokens: dict[str, Any],
+    register_client: RegisterClient,
+) -> None:
+    """A request the grant refuses before rotating (a scope or resource beyond the grant,
+    another client) spends nothing and revokes nothing."""
+    token = first_tokens["refresh_token"]
+    status, body = await refresh(auth_client, web_client, token, scope="read admin")
+    assert (status, body["error"]) == (400, "invalid_scope")
+    status, body = await refresh(
+        auth_client, web_client, token, resource="https://elsewhere.example/"
+    )
+    assert (status, body["error"]) == (400, "invalid_target")
+    other = await register_client(redirect_uris=(REDIRECT_URI,))
+    status, body = await refresh(auth_client, other, token)
+    assert (status, body["error"]) == (400, "invalid_grant")
+    status, body = await refresh(auth_client, web_client, token, scope="read")
+    assert status == 200, body
+    assert body["scope"] == "read"
+
+
 async def test_client_credentials_client_cannot_refresh(
     auth_client: AuthClient, registered_client: Registered, first_tokens: dict[str, Any]
 ) -> None:
