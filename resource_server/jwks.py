@@ -6,7 +6,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 import aiohttp
 import jwt
@@ -48,6 +48,9 @@ class JwksCache:
         self._clock = clock
         self._on_fetch = on_fetch
         self._keys: KeySet = KeySet({}, frozenset(), ())
+        # The keys by (`kid`, `alg`), an attribute so that the token cache's hot path can test
+        # membership without a call; replaced, never changed, with the key set.
+        self.held: Mapping[KeyId, jwt.PyJWK] = self._keys.keys
         self._session: aiohttp.ClientSession | None = None
         self._inflight: asyncio.Task[bool] | None = None
         self._last_on_demand = -float("inf")
@@ -70,7 +73,7 @@ class JwksCache:
 
     def holds(self, key_id: KeyId) -> bool:
         """The key is still published (a removed key invalidates what it verified)."""
-        return key_id in self._keys.keys
+        return key_id in self.held
 
     async def key_for(self, kid: str, alg: str) -> jwt.PyJWK | None:
         """The key for a token's header; an unknown `kid` may cause one fetch per cooldown."""
@@ -148,6 +151,7 @@ class JwksCache:
                 log.warning("JWKS key skipped: %s", reason)
         self._jwks_uri = jwks_uri
         self._keys = keys
+        self.held = keys.keys
         self._max_age = refresh_interval(document.cache_control)
         self._note_success(jwks_uri)
         return True

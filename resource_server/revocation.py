@@ -35,33 +35,34 @@ class VoidedSubjects:
     such token is expired anyway)."""
 
     def __init__(self) -> None:
-        self._entries: dict[tuple[str, str], tuple[float, float]] = {}
+        # Public so that a validator can skip the call when there is no entry at all.
+        self.entries: dict[tuple[str, str], tuple[float, float]] = {}
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self.entries)
 
     def add(self, claim: str, value: str, issued_before: float, until: float) -> None:
         """Void tokens with this claim value issued at or before `issued_before`."""
-        old_before, old_until = self._entries.get((claim, value), (0.0, 0.0))
-        self._entries[(claim, value)] = (max(old_before, issued_before), max(old_until, until))
+        old_before, old_until = self.entries.get((claim, value), (0.0, 0.0))
+        self.entries[(claim, value)] = (max(old_before, issued_before), max(old_until, until))
 
     def voids(self, claims: Mapping[str, Any]) -> bool:
         """Whether an entry voids a token with these claims."""
-        if not self._entries:
+        if not self.entries:
             return False
         iat = claims.get("iat")
         for claim in SUBJECT_CLAIMS:
             value = claims.get(claim)
-            entry = self._entries.get((claim, value)) if isinstance(value, str) else None
+            entry = self.entries.get((claim, value)) if isinstance(value, str) else None
             if entry is not None and (not isinstance(iat, int | float) or iat <= entry[0]):
                 return True
         return False
 
     def prune(self, now: float) -> int:
         """Forget entries whose tokens have all expired; how many went."""
-        gone = [key for key, (_, until) in self._entries.items() if until <= now]
+        gone = [key for key, (_, until) in self.entries.items() if until <= now]
         for key in gone:
-            del self._entries[key]
+            del self.entries[key]
         return len(gone)
 
 

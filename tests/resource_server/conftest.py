@@ -23,6 +23,7 @@ from auth_server.appkeys import CLIENTS
 from auth_server.clients.policy import new_client
 from resource_server import Settings, create_app
 from shared.serve import MAX_FIELD_SIZE
+from tests.dpop_proofs import ProofKey
 from tests.resource_server.issuer import AUDIENCE, TestIssuer
 
 RSClient = TestClient[web.Request, web.Application]
@@ -151,6 +152,23 @@ class RealIssuer:
         ):
             assert response.status == 200, await response.text()
             body = await response.json()
+        return str(body["access_token"])
+
+    async def dpop_token(self, key: ProofKey) -> str:
+        """A DPoP-bound token (`cnf.jkt` of `key`) for a new client with scope `read`."""
+        request = new_client(name="dpop", scope=("read",), server_scopes=("read", "write"))
+        client, secret = await self.app[CLIENTS].create(request)
+        headers = {
+            "Authorization": aiohttp.encode_basic_auth(client.client_id, secret or ""),
+            "DPoP": key.proof("POST", self.url + "/token"),
+        }
+        form = {"grant_type": "client_credentials"}
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(self.url + "/token", data=form, headers=headers) as response,
+        ):
+            body = await response.json()
+        assert body["token_type"] == "DPoP", body
         return str(body["access_token"])
 
 

@@ -3,33 +3,12 @@ DPoP challenge and says so in its RFC 9728 metadata; `allowed` takes both, each 
 
 from __future__ import annotations
 
-import aiohttp
 from pytest_aiohttp import AiohttpClient
 
-from auth_server.appkeys import CLIENTS
-from auth_server.clients.policy import new_client
 from resource_server import Settings
 from tests.dpop_proofs import ProofKey
 from tests.resource_server.conftest import RealIssuer, RSClient, bearer, serve_rs, wait_ready
 from tests.resource_server.issuer import AUDIENCE
-
-
-async def _dpop_token(issuer: RealIssuer, key: ProofKey) -> str:
-    request = new_client(name="dpop", scope=("read",), server_scopes=("read", "write"))
-    client, secret = await issuer.app[CLIENTS].create(request)
-    headers = {
-        "Authorization": aiohttp.encode_basic_auth(client.client_id, secret or ""),
-        "DPoP": key.proof("POST", issuer.url + "/token"),
-    }
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(
-            issuer.url + "/token", data={"grant_type": "client_credentials"}, headers=headers
-        ) as response,
-    ):
-        body = await response.json()
-    assert body["token_type"] == "DPoP", body
-    return str(body["access_token"])
 
 
 async def test_dpop_required_refuses_bearer_tokens_and_says_so(
@@ -51,7 +30,7 @@ async def test_dpop_required_refuses_bearer_tokens_and_says_so(
     missing = await rs.get("/account")
     assert missing.headers["WWW-Authenticate"].startswith("DPoP ")
     key = ProofKey("Ed25519")
-    token = await _dpop_token(real_issuer, key)
+    token = await real_issuer.dpop_token(key)
     proof = key.proof("GET", AUDIENCE + "/account", token)
     ok = await rs.get("/account", headers={"Authorization": f"DPoP {token}", "DPoP": proof})
     assert ok.status == 200
@@ -69,7 +48,7 @@ async def test_dpop_allowed_takes_each_token_in_its_own_scheme(
     )
     assert (as_dpop.status, (await as_dpop.json())["error"]) == (401, "invalid_token")
     key = ProofKey()
-    bound = await _dpop_token(real_issuer, key)
+    bound = await real_issuer.dpop_token(key)
     downgraded = await rs_real.get("/account", headers=bearer(bound))
     assert (downgraded.status, (await downgraded.json())["error"]) == (401, "invalid_token")
     assert downgraded.headers["WWW-Authenticate"].startswith("Bearer ")

@@ -6,7 +6,7 @@ import asyncio
 import time
 
 from resource_server.appkeys import VALIDATOR
-from resource_server.token_cache import TokenCache
+from resource_server.token_cache import KEY_CHARS, TokenCache
 from tests.resource_server.conftest import RSClient, StartRS, bearer, challenge
 from tests.resource_server.issuer import TestIssuer
 
@@ -19,15 +19,24 @@ def test_an_entry_is_dropped_at_its_time() -> None:
     assert len(cache) == 0
 
 
-def test_the_least_recently_used_entry_goes_first() -> None:
+def test_the_oldest_entry_goes_first() -> None:
     cache: TokenCache[int] = TokenCache(size=2)
     cache.put("a", 1, drop_at=1e12)
     cache.put("b", 2, drop_at=1e12)
     assert cache.get("a", now=0) == 1
     cache.put("c", 3, drop_at=1e12)
-    assert cache.get("b", now=0) is None
-    assert (cache.get("a", now=0), cache.get("c", now=0)) == (1, 3)
+    assert cache.get("a", now=0) is None
+    assert (cache.get("b", now=0), cache.get("c", now=0)) == (2, 3)
     assert len(cache) == 2
+
+
+def test_a_token_that_ends_like_a_cached_one_is_not_found() -> None:
+    cache: TokenCache[str] = TokenCache()
+    tail = "s" * KEY_CHARS
+    cache.put("first." + tail, "first", drop_at=1e12)
+    assert cache.get("other." + tail, now=0) is None
+    cache.discard("other." + tail)
+    assert cache.get("first." + tail, now=0) == "first"
 
 
 async def test_a_repeated_token_is_verified_once(rs: RSClient, issuer: TestIssuer) -> None:
