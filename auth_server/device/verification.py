@@ -110,18 +110,17 @@ class DeviceVerification:
         self, request: web.Request, entered: Entered, *, status: int = 200, message: str = "",
         username: str = "",
     ) -> web.Response:  # fmt: skip
-        browser = self.csrf.browser(request)
-        response = render(
+        return self.csrf.form_page(
+            request,
             "login.html",
+            "device-login",
+            entered.query,
             status=status,
             action=f"?{entered.query}",
             client_name=entered.client_name,
-            csrf_token=self.csrf.token(browser, "device-login", entered.query),
             message=message,
             username=username,
         )
-        self.csrf.remember(request, response, browser)
-        return response
 
     async def _sign_in(
         self, request: web.Request, entered: Entered, form: MultiDictProxy[str]
@@ -165,19 +164,18 @@ class DeviceVerification:
         # RFC 8628 §5.4: always ask, naming the client, the scopes and the code, since the
         # person may have been sent here by someone else's device.
         user = await self.users.get(session.user_id)
-        browser = self.csrf.browser(request)
-        response = render(
+        return self.csrf.form_page(
+            request,
             "device_consent.html",
+            "device-consent",
+            entered.query,
             action=f"?{entered.query}",
             client_name=entered.client_name,
             username=user.username if user else "",
             client_host="",
             scopes=describe_scopes(entered.request.scope),
             user_code=entered.shown,
-            csrf_token=self.csrf.token(browser, "device-consent", entered.query),
         )
-        self.csrf.remember(request, response, browser)
-        return response
 
     async def _decide(
         self,

@@ -49,14 +49,7 @@ async def end_session(request: web.Request) -> web.Response:
 
 def _confirmation_page(request: web.Request) -> web.Response:
     csrf = request.app[AUTHORIZATION_FLOW].csrf
-    browser = csrf.browser(request)
-    response = render(
-        "logout.html",
-        action=END_SESSION_PATH,
-        csrf_token=csrf.token(browser, _PURPOSE, ""),
-    )
-    csrf.remember(request, response, browser)
-    return response
+    return csrf.form_page(request, "logout.html", _PURPOSE, "", action=END_SESSION_PATH)
 
 
 async def _confirmed(request: web.Request, form: MultiMapping[str]) -> web.Response:

@@ -108,18 +108,17 @@ class AuthorizationFlow:
         self, request: web.Request, auth: AuthorizationRequest, *, status: int = 200,
         message: str = "", username: str = "",
     ) -> web.Response:  # fmt: skip
-        browser = self.csrf.browser(request)
-        response = render(
+        return self.csrf.form_page(
+            request,
             "login.html",
+            "login",
+            request.query_string,
             status=status,
             action=f"?{request.query_string}",
             client_name=auth.client.client_name,
-            csrf_token=self.csrf.token(browser, "login", request.query_string),
             message=message,
             username=username,
         )
-        self.csrf.remember(request, response, browser)
-        return response
 
     async def _sign_in(
         self, request: web.Request, auth: AuthorizationRequest, form: MultiDictProxy[str]
@@ -167,19 +166,18 @@ class AuthorizationFlow:
         if "none" in auth.prompt:
             raise ConsentRequired("the user has not granted these scopes to this client")
         user = await self.users.get(session.user_id)
-        browser = self.csrf.browser(request)
-        response = render(
+        return self.csrf.form_page(
+            request,
             "consent.html",
+            "consent",
+            request.query_string,
             action=f"?{request.query_string}",
             client_name=auth.client.client_name,
             client_host=document_host(auth.client),
             username=user.username if user else "",
             scopes=describe_scopes(auth.scope),
             redirect_host=shown_host(auth.destination.redirect_uri),
-            csrf_token=self.csrf.token(browser, "consent", request.query_string),
         )
-        self.csrf.remember(request, response, browser)
-        return response
 
     async def _decide(
         self,

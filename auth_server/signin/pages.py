@@ -89,6 +89,16 @@ class Csrf:
             self._cookie, browser, httponly=True, samesite="Lax", secure=secure, path="/"
         )
 
+    def form_page(
+        self, request: web.Request, template: str, purpose: str, query: str, **context: Any
+    ) -> web.Response:
+        """`template` rendered with a form token for `purpose` and `query` (the request the
+        form posts back to), and this browser's cookie set."""
+        browser = self.browser(request)
+        response = render(template, csrf_token=self.token(browser, purpose, query), **context)
+        self.remember(request, response, browser)
+        return response
+
     def token(self, browser: str, purpose: str, query: str) -> str:
         fingerprint = hashlib.sha256(query.encode()).hexdigest()
         return self._secrets.digest(f"csrf|{browser}|{purpose}|{fingerprint}")
