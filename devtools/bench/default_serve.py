@@ -143,25 +143,35 @@ def _refresh(
     runner: Runner, auth: Service, deployment: Deployment, document: dict[str, str], app: WebApp
 ) -> None:
     """(f) each request rotates a family of its own, from families made before the run."""
-    count = grant_pool_size(runner.options, runner.measurements, deployment.database)
-    started = time.monotonic()
-    path = runner.options.workdir / f"refresh-{deployment.database}.txt"
-    refresh_pool(document, app, count, path)
-    _prepared("refresh-token families", count, started)
     label = "refresh grant, each request its own family"
-    case = Case(REFRESH, label, auth.workers, GRANT_CONNECTIONS, deployment.database)
-    runner.measure(case, _grant_load(document, app, path), auth, pool=count)
+    _grant(runner, auth, deployment, document, app, REFRESH, label, "refresh-token families")
 
 
 def _code_exchange(
     runner: Runner, auth: Service, deployment: Deployment, document: dict[str, str], app: WebApp
 ) -> None:
     """(g) each request exchanges a code made through the real authorization endpoint."""
+    label = "authorization-code exchange"
+    _grant(runner, auth, deployment, document, app, CODE, label, "authorization codes")
+
+
+def _grant(
+    runner: Runner,
+    auth: Service,
+    deployment: Deployment,
+    document: dict[str, str],
+    app: WebApp,
+    scenario: str,
+    label: str,
+    kind: str,
+) -> None:
+    """A pool of refresh tokens or codes made just before the measurement, each sent once."""
     count = grant_pool_size(runner.options, runner.measurements, deployment.database)
     started = time.monotonic()
-    path = runner.options.workdir / f"codes-{deployment.database}.txt"
-    code_pool(document, app, count, path)
-    _prepared("authorization codes", count, started)
-    label = "authorization-code exchange"
-    case = Case(CODE, label, auth.workers, GRANT_CONNECTIONS, deployment.database)
+    make_pool = refresh_pool if scenario == REFRESH else code_pool
+    name = "refresh" if scenario == REFRESH else "codes"
+    path = runner.options.workdir / f"{name}-{deployment.database}.txt"
+    make_pool(document, app, count, path)
+    _prepared(kind, count, started)
+    case = Case(scenario, label, auth.workers, GRANT_CONNECTIONS, deployment.database)
     runner.measure(case, _grant_load(document, app, path), auth, pool=count)
